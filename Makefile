@@ -1,0 +1,46 @@
+# The two commands a newcomer needs: `make run` and `make test` (README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test install install-dev messages setup lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Compiled translations are build output: compiled from the committed .po files with Babel,
+# which needs no system gettext.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel compile --domain django --directory locale --statistics
+
+setup: install messages
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py load_reference_data
+	$(BIN)/python manage.py load_seed
+
+run: setup
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (admin: /admin/, see README for a staff user)"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install-dev messages
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

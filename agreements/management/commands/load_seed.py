@@ -1,0 +1,95 @@
+"""Load the seed fixtures (``fixtures/seed/*.json``) and the source texts they cite.
+
+Fixtures name every record by natural key, so this works on any database whatever its ids. Unlike
+``loaddata`` it writes only what differs from the database: a second run changes nothing, not even
+``updated`` timestamps or history rows.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core import serializers
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from agreements.models import Agreement, Source
+from agreements.search import refresh_search_fields
+
+SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed"
+SOURCES_DIR = Path(settings.BASE_DIR) / "fixtures" / "sources"
+AUTOMATIC_FIELDS = {"created", "updated", "search_text", "search_stems"}
+
+
+def field_values(instance) -> dict:
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.concrete_fields
+        if not field.primary_key and field.name not in AUTOMATIC_FIELDS
+    }
+
+
+def differs(deserialized) -> bool:
+    instance = deserialized.object
+    model = type(instance)
+    stored = model._default_manager.filter(pk=instance.pk).first() if instance.pk else None
+    if stored is None:
+        return True
+    if field_values(stored) != field_values(instance):
+        return True
+    for name, ids in (deserialized.m2m_data or {}).items():
+        current = set(getattr(stored, name).values_list("pk", flat=True))
+        if current != {model._meta.get_field(name).related_model._meta.pk.to_python(i) for i in ids}:
+            return True
+    return False
+
+
+def agreement_pk(instance):
+    if isinstance(instance, Agreement):
+        return instance.pk
+    return getattr(instance, "agreement_id", None)
+
+
+def load_source_texts() -> int:
+    """A Source whose slug names a file in fixtures/sources/ takes its text from that file, verbatim."""
+    changed = 0
+    for source in Source.objects.all():
+        path = SOURCES_DIR / f"{source.slug}.txt"
+        if path.exists():
+            text = path.read_text(encoding="utf-8")
+            if source.text != text:
+                source.text = text
+                source.save(update_fields=["text"])
+                changed += 1
+    return changed
+
+
+class Command(BaseCommand):
+    help = "Load the seed fixtures (idempotent: a second run changes nothing)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="*", help="Fixture files (default: fixtures/seed/*.json).")
+
+    @transaction.atomic
+    def handle(self, *args, files, **options):
+        paths = [Path(f) for f in files] or sorted(SEED_DIR.glob("*.json"))
+        written = seen = 0
+        touched = set()  # agreements whose search text may have changed
+        for path in paths:
+            with open(path, encoding="utf-8") as handle:
+                objects = serializers.deserialize(
+                    "json", handle, handle_forward_references=True, ignorenonexistent=False
+                )
+                for deserialized in objects:
+                    seen += 1
+                    if differs(deserialized):
+                        deserialized.save()
+                        written += 1
+                        touched.add(agreement_pk(deserialized.object))
+        texts = load_source_texts()
+        touched.discard(None)
+        if touched:
+            refresh_search_fields(Agreement.objects.filter(pk__in=touched))
+        self.stdout.write(
+            f"Seed: {seen} records in {len(paths)} file(s), {written} written, "
+            f"{texts} source text(s) updated."
+        )

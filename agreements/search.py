@@ -1,0 +1,92 @@
+"""Russian full-text search over agreements, on PostgreSQL and on SQLite.
+
+Each agreement stores ``search_text``: its title, subject, and its parties' names and aliases.
+PostgreSQL searches it with ``to_tsvector('russian', …)`` under a GIN index (migration 0002).
+SQLite has no Russian stemmer, so ``search_stems`` holds the same words reduced by the Snowball
+Russian stemmer — the algorithm PostgreSQL's ``russian`` configuration uses — and a query word,
+stemmed the same way, is matched as a word prefix. «удобрения» and «удобрений» both become «удобрен».
+"""
+
+import re
+from collections.abc import Iterable
+
+import snowballstemmer
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, IntegerField, QuerySet, Value
+from django.db.models.functions import StrIndex
+
+SEARCH_CONFIG = "russian"
+MAX_QUERY_WORDS = 12
+_WORD = re.compile(r"\w+", re.UNICODE)
+_stemmer = snowballstemmer.stemmer("russian")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("ё", "е"))
+
+
+def stems(text: str) -> list[str]:
+    return _stemmer.stemWords(words(text))
+
+
+def agreement_search_text(agreement, parties: Iterable) -> str:
+    """The text a reader's query is matched against. ``parties`` have their aliases prefetched."""
+    parts = [agreement.title, agreement.subject]
+    for party in parties:
+        parts += [party.name, party.short_name, party.legal_form]
+        parts += [alias.name for alias in party.aliases.all()]
+    return "\n".join(part for part in parts if part)
+
+
+def fill_search_fields(agreement, parties: Iterable) -> None:
+    agreement.search_text = agreement_search_text(agreement, parties)
+    # Padded with spaces so a query stem can be matched at a word start: " удобрен".
+    agreement.search_stems = " " + " ".join(stems(agreement.search_text)) + " "
+
+
+def refresh_search_fields(agreements: QuerySet) -> int:
+    """Recompute the stored search fields of these agreements; call after their texts or parties change."""
+    from .models import Agreement
+
+    batch = []
+    count = 0
+    queryset = agreements.prefetch_related("party_links__party__aliases").order_by("pk")
+    for agreement in queryset.iterator(chunk_size=500):
+        fill_search_fields(agreement, [link.party for link in agreement.party_links.all()])
+        batch.append(agreement)
+        if len(batch) >= 500:
+            count += Agreement.objects.bulk_update(batch, ["search_text", "search_stems"])
+            batch = []
+    if batch:
+        count += Agreement.objects.bulk_update(batch, ["search_text", "search_stems"])
+    return count
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def search_vector():
+    return SearchVector("search_text", config=SEARCH_CONFIG)
+
+
+def apply_search(queryset: QuerySet, query: str) -> QuerySet:
+    """Filter ``queryset`` to agreements matching ``query`` and annotate ``search_rank`` (higher first)."""
+    query_words = words(query)[:MAX_QUERY_WORDS]
+    if not query_words:
+        return queryset
+    if is_postgresql():
+        ts_query = SearchQuery(" ".join(query_words), config=SEARCH_CONFIG, search_type="plain")
+        return (
+            queryset.annotate(search=search_vector())
+            .filter(search=ts_query)
+            .annotate(search_rank=SearchRank(search_vector(), ts_query))
+        )
+    rank = Value(0, output_field=IntegerField())
+    for stem in _stemmer.stemWords(query_words):
+        needle = f" {stem}"
+        queryset = queryset.filter(search_stems__contains=needle)
+        # Earlier in the document (the title comes first) ranks higher: negate the position.
+        rank = rank - StrIndex(F("search_stems"), Value(needle))
+    return queryset.annotate(search_rank=rank)

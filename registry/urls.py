@@ -1,0 +1,13 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from agreements import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+# Russian pages live at /agreements/…, English ones at /en/agreements/…: each view is a shareable URL.
+urlpatterns += i18n_patterns(path("", include("agreements.urls")), prefix_default_language=False)
