@@ -49,18 +49,25 @@ def agreement_pk(instance):
     return getattr(instance, "agreement_id", None)
 
 
-def load_source_texts() -> int:
+def with_source_text(instance):
     """A Source whose slug names a file in fixtures/sources/ takes its text from that file, verbatim."""
-    changed = 0
-    for source in Source.objects.all():
-        path = SOURCES_DIR / f"{source.slug}.txt"
+    if isinstance(instance, Source):
+        path = SOURCES_DIR / f"{instance.slug}.txt"
         if path.exists():
-            text = path.read_text(encoding="utf-8")
-            if source.text != text:
-                source.text = text
-                source.save(update_fields=["text"])
-                changed += 1
-    return changed
+            instance.text = path.read_text(encoding="utf-8")
+    return instance
+
+
+def save(deserialized) -> None:
+    """An ordinary save (timestamps set, history recorded), keeping what the fixture does not hold."""
+    instance = deserialized.object
+    stored = type(instance)._default_manager.filter(pk=instance.pk).first() if instance.pk else None
+    for name in AUTOMATIC_FIELDS:
+        if stored is not None and hasattr(stored, name):
+            setattr(instance, name, getattr(stored, name))
+    instance.save()
+    for name, ids in (deserialized.m2m_data or {}).items():
+        getattr(instance, name).set(ids)
 
 
 class Command(BaseCommand):
@@ -81,15 +88,12 @@ class Command(BaseCommand):
                 )
                 for deserialized in objects:
                     seen += 1
+                    with_source_text(deserialized.object)
                     if differs(deserialized):
-                        deserialized.save()
+                        save(deserialized)
                         written += 1
                         touched.add(agreement_pk(deserialized.object))
-        texts = load_source_texts()
         touched.discard(None)
         if touched:
             refresh_search_fields(Agreement.objects.filter(pk__in=touched))
-        self.stdout.write(
-            f"Seed: {seen} records in {len(paths)} file(s), {written} written, "
-            f"{texts} source text(s) updated."
-        )
+        self.stdout.write(f"Seed: {seen} records in {len(paths)} file(s), {written} written.")
