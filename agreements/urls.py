@@ -4,4 +4,11 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("agreements/", views.agreement_list, name="agreement_list"),
+    path("agreements/<slug:slug>/", views.agreement_detail, name="agreement_detail"),
+    path("parties/<slug:slug>/", views.party_detail, name="party_detail"),
+    path("regions/<str:code>/", views.region_detail, name="region_detail"),
+    path("sectors/<str:code>/", views.sector_detail, name="sector_detail"),
+    path("forums/<slug:slug>/", views.forum_detail, name="forum_detail"),
+    path("sources/<slug:slug>/", views.source_detail, name="source_detail"),
 ]

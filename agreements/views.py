@@ -1,8 +1,22 @@
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import DatabaseError, connection
+from django.db.models import Count, Prefetch, Q
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from . import querystrings
+from .facets import facet_counts, region_options, sector_options
+from .filters import SORT_LABELS, AgreementFilter, public_filterset
+from .models import Agreement, AgreementParty, Forum, Party, Region, Sector, Source
+
+DETAIL_PAGE_AGREEMENTS = 50
 
 
 @never_cache
@@ -17,5 +31,220 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+def with_listing_relations(queryset):
+    """What a listed agreement shows besides its own columns, fetched in a fixed number of queries."""
+    return queryset.select_related("forum").prefetch_related(
+        Prefetch(
+            "party_links",
+            queryset=AgreementParty.objects.select_related("party__country").order_by("order", "pk"),
+        ),
+        "regions",
+    )
+
+
+def paginate(request, queryset, per_page):
+    """The requested page; a malformed or out-of-range page number gets a message, not an error."""
+    paginator = Paginator(queryset, per_page)
+    raw = request.GET.get("page", "1")
+    try:
+        return paginator.page(raw), None
+    except PageNotAnInteger:
+        return paginator.page(1), _("Номер страницы «%(page)s» не понят: показана первая страница.") % {
+            "page": raw[:20]
+        }
+    except EmptyPage:
+        page = paginator.page(paginator.num_pages)
+        return page, _("Страницы %(page)s нет: показана последняя.") % {"page": raw[:20]}
+
+
+def chips(filterset: AgreementFilter, params: dict, facets: dict) -> list[dict]:
+    """Every active filter value as a removable chip, labelled from the facets already counted."""
+    labels = defaultdict(dict)
+    for name, options in facets.items():
+        for option in options:
+            for item in [option, *option.children]:
+                labels[name][item.value] = (
+                    item.label if name in ("kind", "status") else f"{item.value} · {item.label}"
+                )
+    if params.get("party"):
+        labels["party"] = {p.slug: p.display_name for p in Party.objects.filter(slug__in=params["party"])}
+    result = []
+    for name, value in params.items():
+        if name == "sort":
+            continue
+        title = str(filterset.filters[name].label)
+        for item in value if isinstance(value, list) else [value]:
+            label = labels.get(name, {}).get(item) or choice_label(name, item) or item
+            result.append({"name": title, "label": label, "url": querystrings.without(params, name, item)})
+    return result
+
+
+def choice_label(name, value):
+    choices = {"kind": Agreement.Kind.choices, "status": Agreement.Status.choices}.get(name)
+    return str(dict(choices).get(value, "")) if choices else None
+
+
+@require_safe
+def agreement_list(request):
+    filterset = public_filterset(request.GET)
+    if not filterset.is_valid():
+        return render(
+            request,
+            "agreements/agreement_list.html",
+            {"filterset": filterset, "errors": filterset.errors, "params": {}, "page": None},
+            status=400,
+        )
+    params = filterset.active_params()
+    page, page_message = paginate(request, with_listing_relations(filterset.qs), settings.AGREEMENTS_PER_PAGE)
+    facets = facet_counts(filterset)
+    for name, options in facets.items():
+        for option in options:
+            attach_urls(option, name, params)
+    return render(
+        request,
+        "agreements/agreement_list.html",
+        {
+            "filterset": filterset,
+            "params": params,
+            "page": page,
+            "page_message": page_message,
+            "facets": facets,
+            "chips": chips(filterset, params, facets),
+            "sort_key": filterset.sort_key,
+            "sorts": [
+                {"key": key, "label": label, "url": querystrings.encode({**params, "sort": key})}
+                for key, label in SORT_LABELS.items()
+                if key != "relevance" or params.get("q")
+            ],
+            "query": querystrings.encode(params),
+            "page_urls": {
+                "previous": page.has_previous()
+                and querystrings.with_page(params, page.previous_page_number()),
+                "next": page.has_next() and querystrings.with_page(params, page.next_page_number()),
+            },
+        },
+    )
+
+
+def attach_urls(option, name, params):
+    option.url = querystrings.toggled(params, name, option.value)
+    for child in option.children:
+        attach_urls(child, name, params)
+
+
+@require_safe
+def agreement_detail(request, slug):
+    queryset = (
+        Agreement.objects.public()
+        .select_related("forum", "source")
+        .prefetch_related(
+            Prefetch(
+                "party_links",
+                queryset=AgreementParty.objects.select_related(
+                    "party__country", "party__home_region"
+                ).order_by("order"),
+            ),
+            "regions__country",
+            "sectors__parent",
+            "countries",
+        )
+    )
+    agreement = get_object_or_404(queryset, slug=slug)
+    return render(request, "agreements/agreement_detail.html", {"agreement": agreement})
+
+
+def related_listing(param: str, value: str):
+    """The first page of a filtered listing, for a party, region, sector or forum page."""
+    filterset = AgreementFilter({param: [value]}, queryset=Agreement.objects.public())
+    queryset = filterset.qs if filterset.is_valid() else Agreement.objects.none()
+    agreements = list(with_listing_relations(queryset)[:DETAIL_PAGE_AGREEMENTS])
+    return {
+        "agreements": agreements,
+        "total": queryset.count() if len(agreements) == DETAIL_PAGE_AGREEMENTS else len(agreements),
+        "listing_url": reverse("agreement_list") + querystrings.encode({param: [value]}),
+    }
+
+
+@require_safe
+def party_detail(request, slug):
+    party = get_object_or_404(
+        Party.objects.select_related("country", "home_region").prefetch_related("aliases"), slug=slug
+    )
+    return render(request, "agreements/party_detail.html", {"party": party, **related_listing("party", slug)})
+
+
+@require_safe
+def region_detail(request, code):
+    region = get_object_or_404(Region.objects.select_related("country"), code=code.upper())
+    return render(
+        request, "agreements/region_detail.html", {"region": region, **related_listing("region", region.code)}
+    )
+
+
+@require_safe
+def sector_detail(request, code):
+    sector = get_object_or_404(Sector.objects.select_related("parent"), code=code.upper())
+    divisions = sector.divisions.all() if sector.is_section else []
+    return render(
+        request,
+        "agreements/sector_detail.html",
+        {"sector": sector, "divisions": divisions, **related_listing("sector", sector.code)},
+    )
+
+
+@require_safe
+def forum_detail(request, slug):
+    forum = get_object_or_404(Forum, slug=slug)
+    figures = forum.figures.select_related("source")
+    listing = related_listing("forum", slug)
+    return render(
+        request,
+        "agreements/forum_detail.html",
+        {
+            "forum": forum,
+            "figures": figures,
+            "recorded": Agreement.objects.public().filter(forum=forum).count(),
+            "announced": forum.announced_documents(),
+            **listing,
+        },
+    )
+
+
+@require_safe
+def source_detail(request, slug):
+    source = get_object_or_404(Source, slug=slug)
+    return render(request, "agreements/source_detail.html", {"source": source})
+
+
+@require_safe
 def home(request):
-    return render(request, "agreements/home.html", {})
+    public = Agreement.objects.public()
+    everything = public.order_by()
+    regions = region_options(everything, set())
+    sectors = sector_options(everything, set())
+    for option in regions:
+        option.url = reverse("agreement_list") + querystrings.encode({"region": [option.value]})
+    for option in sectors:
+        option.url = reverse("agreement_list") + querystrings.encode({"sector": [option.value]})
+    return render(
+        request,
+        "agreements/home.html",
+        {
+            "totals": {
+                "agreements": everything.count(),
+                "parties": Party.objects.filter(agreement_links__agreement__is_published=True)
+                .distinct()
+                .count(),
+                "forums": Forum.objects.filter(agreements__is_published=True).distinct().count(),
+            },
+            "latest_forum": Forum.objects.annotate(
+                n=Count("agreements", filter=Q(agreements__is_published=True))
+            )
+            .filter(n__gt=0)
+            .order_by("-start_date", "-created")
+            .first(),
+            "regions": regions[:12],
+            "sectors": sectors[:12],
+            "latest": with_listing_relations(public.order_by("-created"))[:5],
+        },
+    )

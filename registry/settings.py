@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "agreements.context_processors.languages",
             ],
         },
     },
@@ -123,9 +124,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
-
-# Django 6 makes https the default scheme of URL form fields; opt in now (links typed without one).
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,0 +1,250 @@
+"""The filter: one FilterSet that the listing, its facet counts, the exports and the JSON all use.
+
+Query parameters are a public contract (shareable URLs): region, sector, country, party_country,
+party, forum, kind, status, signed_from, signed_to, q, sort. Values of one parameter combine with OR,
+different parameters with AND. Many-to-many conditions are EXISTS subqueries on resolved ids, so an
+agreement is never listed twice and no DISTINCT is needed.
+"""
+
+import re
+
+import django_filters
+from django import forms
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agreement, AgreementParty, Country, Forum, Party, Region, Sector
+from .search import apply_search
+
+MAX_VALUES = 50  # per parameter; more is not a query a person writes
+MAX_LENGTH = 200  # per value
+REFERENCE_CODES_TTL = 300  # seconds; reference data changes a few times a year
+
+
+def existing_values(model, lookup: str, values: list[str]) -> set[str]:
+    """Which of ``values`` exist. Reference codes are cached, so checking ``?region=`` costs no query."""
+    if model in (Region, Sector, Country):
+        key = f"agreements:codes:{model._meta.label_lower}"
+        codes = cache.get(key)
+        if codes is None:
+            codes = set(model._default_manager.values_list(lookup, flat=True))
+            cache.set(key, codes, REFERENCE_CODES_TTL)
+        return codes.intersection(values)
+    return set(model._default_manager.filter(**{f"{lookup}__in": values}).values_list(lookup, flat=True))
+
+
+class CodeListField(forms.Field):
+    """Repeated ``?name=A&name=B`` values, normalised, checked against the codes that exist."""
+
+    widget = forms.SelectMultiple
+
+    def __init__(self, *, model, lookup, pattern, normalise=str.upper, label_unknown, **kwargs):
+        self.model, self.lookup, self.pattern = model, lookup, re.compile(pattern)
+        self.normalise, self.label_unknown = normalise, label_unknown
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in (None, "", []):
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        if len(values) > MAX_VALUES:
+            raise ValidationError(_("Слишком много значений: не больше %(n)d.") % {"n": MAX_VALUES})
+        cleaned = []
+        for raw in values:
+            text = self.normalise(str(raw).strip()[:MAX_LENGTH])
+            if text and text not in cleaned:
+                cleaned.append(text)
+        return cleaned
+
+    def validate(self, value):
+        super().validate(value)
+        malformed = [v for v in value if not self.pattern.fullmatch(v)]
+        known = existing_values(self.model, self.lookup, value) if value and not malformed else set()
+        unknown = malformed or [v for v in value if v not in known]
+        if unknown:
+            raise ValidationError(self.label_unknown % {"values": ", ".join(unknown)})
+
+
+def normalise_sector(value: str) -> str:
+    """``C21`` is the division ``21``; a section is its letter."""
+    value = value.upper()
+    match = re.fullmatch(r"[A-U](\d{2})", value)
+    return match.group(1) if match else value
+
+
+class CodeListFilter(django_filters.Filter):
+    field_class = CodeListField
+
+
+def exists_in(through_model, *conditions, **lookups):
+    return Exists(through_model.objects.filter(*conditions, agreement_id=OuterRef("pk"), **lookups))
+
+
+RegionLink = Agreement.regions.through
+SectorLink = Agreement.sectors.through
+CountryLink = Agreement.countries.through
+
+SORTS = {
+    "title": ("title", "pk"),
+    "-title": ("-title", "-pk"),
+    "signed": ("signed_on", "title", "pk"),
+    "-signed": ("-signed_on", "title", "pk"),
+    "updated": ("updated", "pk"),
+    "-updated": ("-updated", "-pk"),
+}
+SORT_LABELS = {
+    "relevance": _("по релевантности"),
+    "-signed": _("сначала новые"),
+    "signed": _("сначала старые"),
+    "title": _("по названию (А–Я)"),
+    "-title": _("по названию (Я–А)"),
+    "-updated": _("недавно изменённые"),
+}
+
+
+class AgreementFilter(django_filters.FilterSet):
+    region = CodeListFilter(
+        model=Region,
+        lookup="code",
+        pattern=r"[A-Z]{2}-[A-Z0-9]{1,3}",
+        label=_("Регион"),
+        label_unknown=_("Неизвестный код региона: %(values)s. Коды ISO 3166-2, например KZ-31."),
+        method="filter_region",
+    )
+    sector = CodeListFilter(
+        model=Sector,
+        lookup="code",
+        pattern=r"[A-U]|\d{2}",
+        normalise=normalise_sector,
+        label=_("Отрасль"),
+        label_unknown=_("Неизвестный код отрасли: %(values)s. Коды NACE Rev.2: раздел C или подраздел 21."),
+        method="filter_sector",
+    )
+    country = CodeListFilter(
+        model=Country,
+        lookup="code",
+        pattern=r"[A-Z]{2}",
+        label=_("Страна реализации"),
+        label_unknown=_("Неизвестный код страны: %(values)s. Коды ISO 3166-1, например KZ, RU."),
+        method="filter_country",
+    )
+    party_country = CodeListFilter(
+        model=Country,
+        lookup="code",
+        pattern=r"[A-Z]{2}",
+        label=_("Страна участника"),
+        label_unknown=_("Неизвестный код страны: %(values)s. Коды ISO 3166-1, например KZ, RU."),
+        method="filter_party_country",
+    )
+    party = CodeListFilter(
+        model=Party,
+        lookup="slug",
+        pattern=r"[-a-zA-Z0-9_]+",
+        normalise=str.lower,
+        label=_("Участник"),
+        label_unknown=_("Неизвестный участник: %(values)s."),
+        method="filter_party",
+    )
+    forum = CodeListFilter(
+        model=Forum,
+        lookup="slug",
+        pattern=r"[-a-zA-Z0-9_]+",
+        normalise=str.lower,
+        label=_("Форум"),
+        label_unknown=_("Неизвестный форум: %(values)s."),
+        method="filter_forum",
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=Agreement.Kind.choices, label=_("Вид документа"))
+    status = django_filters.MultipleChoiceFilter(choices=Agreement.Status.choices, label=_("Статус"))
+    signed_from = django_filters.DateFilter(
+        field_name="signed_on", lookup_expr="gte", label=_("Подписано с"), input_formats=["%Y-%m-%d"]
+    )
+    signed_to = django_filters.DateFilter(
+        field_name="signed_on", lookup_expr="lte", label=_("Подписано по"), input_formats=["%Y-%m-%d"]
+    )
+    q = django_filters.CharFilter(method="filter_search", label=_("Поиск"), max_length=MAX_LENGTH)
+    sort = django_filters.ChoiceFilter(
+        choices=list(SORT_LABELS.items()), method="filter_sort", label=_("Порядок"), empty_label=None
+    )
+
+    class Meta:
+        model = Agreement
+        fields = []
+
+    # Facet dimensions: the parameter each facet toggles.
+    FACETS = ("region", "sector", "country", "kind", "status", "forum")
+
+    def filter_region(self, queryset, name, codes):
+        return queryset.filter(exists_in(RegionLink, region__code__in=codes))
+
+    def filter_sector(self, queryset, name, codes):
+        # A section matches its own code and every division under it.
+        return queryset.filter(
+            exists_in(SectorLink, Q(sector__code__in=codes) | Q(sector__parent__code__in=codes))
+        )
+
+    def filter_country(self, queryset, name, codes):
+        return queryset.filter(
+            exists_in(RegionLink, region__country_id__in=codes) | exists_in(CountryLink, country_id__in=codes)
+        )
+
+    def filter_party_country(self, queryset, name, codes):
+        return queryset.filter(exists_in(AgreementParty, party__country_id__in=codes))
+
+    def filter_party(self, queryset, name, slugs):
+        return queryset.filter(exists_in(AgreementParty, party__slug__in=slugs))
+
+    def filter_forum(self, queryset, name, slugs):
+        return queryset.filter(forum__slug__in=slugs)
+
+    def filter_search(self, queryset, name, value):
+        return apply_search(queryset, value) if value.strip() else queryset
+
+    def filter_sort(self, queryset, name, value):
+        # Applied in filter_queryset() after every other filter, since relevance needs the search.
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*self.ordering())
+
+    @property
+    def sort_key(self) -> str:
+        data = getattr(self.form, "cleaned_data", {})
+        chosen = data.get("sort") or ""
+        searching = bool((data.get("q") or "").strip())
+        if chosen == "relevance" and not searching:
+            chosen = ""
+        return chosen or ("relevance" if searching else "-signed")
+
+    def ordering(self) -> tuple:
+        key = self.sort_key
+        if key == "relevance":
+            return ("-search_rank", "pk")
+        return SORTS[key]
+
+    def queryset_without(self, skipped: str):
+        """The agreements matching every active filter but ``skipped``, unordered: a facet's base."""
+        queryset = self.queryset.all()
+        for name, value in self.form.cleaned_data.items():
+            if name not in (skipped, "sort"):
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset.order_by()
+
+    def active_params(self) -> dict:
+        """The valid, non-empty parameters, as the URL should carry them."""
+        data = getattr(self.form, "cleaned_data", {})
+        active = {}
+        for name, value in data.items():
+            if value in (None, "", []):
+                continue
+            if name in ("signed_from", "signed_to"):
+                value = value.isoformat()
+            active[name] = value
+        return active
+
+
+def public_filterset(data, **kwargs) -> AgreementFilter:
+    return AgreementFilter(data, queryset=Agreement.objects.public(), **kwargs)

@@ -1,0 +1,47 @@
+"""Building listing URLs from the active filters: facet toggles, removable chips, pages, exports."""
+
+from urllib.parse import urlencode
+
+PARAM_ORDER = (
+    "q",
+    "region",
+    "sector",
+    "country",
+    "party_country",
+    "party",
+    "forum",
+    "kind",
+    "status",
+    "signed_from",
+    "signed_to",
+    "sort",
+)
+
+
+def encode(params: dict) -> str:
+    pairs = []
+    for name in PARAM_ORDER:
+        value = params.get(name)
+        if isinstance(value, list | tuple):
+            pairs += [(name, item) for item in value]
+        elif value not in (None, ""):
+            pairs.append((name, value))
+    return f"?{urlencode(pairs)}" if pairs else "?"
+
+
+def toggled(params: dict, name: str, value: str) -> str:
+    """The query with ``value`` added to ``name`` if absent, removed if present (page reset)."""
+    current = list(params.get(name, []))
+    current = [v for v in current if v != value] if value in current else [*current, value]
+    return encode({**params, name: current})
+
+
+def without(params: dict, name: str, value=None) -> str:
+    if value is None or not isinstance(params.get(name), list | tuple):
+        return encode({k: v for k, v in params.items() if k != name})
+    return toggled(params, name, value)
+
+
+def with_page(params: dict, page: int) -> str:
+    query = encode(params)
+    return f"{query}&page={page}" if query != "?" else f"?page={page}"
