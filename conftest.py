@@ -1,10 +1,50 @@
 """Fixtures shared by the whole suite."""
 
+import os
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+# Flags for Debian's Chromium on a machine with no network beyond loopback (see DEVELOPERS.md).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
 def seeded(db):
     """The XIII forum seed, loaded as `make run` loads it."""
     call_command("load_seed", verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Drive Debian's Chromium: Playwright's own browser download does not work on these machines."""
+    if not CHROMIUM.exists():
+        message = (
+            f"{CHROMIUM} not found: install it with `apt-get install -y --no-install-recommends chromium`"
+        )
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {message}", pytrace=False)
+        pytest.skip(f"browser tests skipped: {message}")
+    # Playwright's sync API runs an event loop in the test thread, where Django then refuses DB access;
+    # set for the rest of the session because the database is flushed after the browser has closed.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def live_registry(transactional_db, live_server, browser_type_launch_args):
+    """A live server with reference data (flushed by earlier transactional tests) and the seed."""
+    call_command("load_reference_data", verbosity=0)
+    call_command("load_seed", verbosity=0)
+    return live_server

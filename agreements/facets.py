@@ -8,6 +8,7 @@ same base (the fully filtered list), so kind, status and forum are then counted 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import Coalesce
@@ -106,7 +107,10 @@ def section_counts(base) -> dict[str, int]:
 
 def country_options(base, selected) -> list[Option]:
     """A country counts an agreement once, whether through its regions or named directly."""
-    base_sql, base_params = base.values("pk").query.sql_with_params()
+    try:
+        base_sql, base_params = base.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # e.g. a search of punctuation only
+        return []
     tables = {
         "region_link": RegionLink._meta.db_table,
         "region": Region._meta.db_table,

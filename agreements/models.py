@@ -117,7 +117,7 @@ class Sector(LocalizedNameMixin, models.Model):
         _("код NACE"),
         max_length=2,
         unique=True,
-        validators=[RegexValidator(r"^([A-U]|\d{2})$", _("Буква раздела A–U или две цифры раздела."))],
+        validators=[RegexValidator(r"^([A-U]|\d{2})$", _("Буква раздела A–U или две цифры подраздела."))],
         help_text=_("Раздел NACE Rev.2 (буква A–U) или подраздел (две цифры, как в ОКЭД/ОКВЭД2)."),
     )
     parent = models.ForeignKey(

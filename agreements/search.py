@@ -75,13 +75,18 @@ def apply_search(queryset: QuerySet, query: str) -> QuerySet:
     """Filter ``queryset`` to agreements matching ``query`` and annotate ``search_rank`` (higher first)."""
     query_words = words(query)[:MAX_QUERY_WORDS]
     if not query_words:
-        return queryset
+        # Only punctuation: nothing can match, but the caller may still sort by relevance.
+        return queryset.none().annotate(search_rank=Value(0, output_field=IntegerField()))
     if is_postgresql():
         ts_query = SearchQuery(" ".join(query_words), config=SEARCH_CONFIG, search_type="plain")
+        # The GIN index serves the match; the rank, computed for matches only, weighs the title higher.
+        weighted = SearchVector("title", config=SEARCH_CONFIG, weight="A") + SearchVector(
+            "search_text", config=SEARCH_CONFIG, weight="D"
+        )
         return (
             queryset.annotate(search=search_vector())
             .filter(search=ts_query)
-            .annotate(search_rank=SearchRank(search_vector(), ts_query))
+            .annotate(search_rank=SearchRank(weighted, ts_query))
         )
     rank = Value(0, output_field=IntegerField())
     for stem in _stemmer.stemWords(query_words):

@@ -282,7 +282,7 @@ class Migration(migrations.Migration):
             name='Sector',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Раздел NACE Rev.2 (буква A–U) или подраздел (две цифры, как в ОКЭД/ОКВЭД2).', max_length=2, unique=True, validators=[django.core.validators.RegexValidator('^([A-U]|\\d{2})$', 'Буква раздела A–U или две цифры раздела.')], verbose_name='код NACE')),
+                ('code', models.CharField(help_text='Раздел NACE Rev.2 (буква A–U) или подраздел (две цифры, как в ОКЭД/ОКВЭД2).', max_length=2, unique=True, validators=[django.core.validators.RegexValidator('^([A-U]|\\d{2})$', 'Буква раздела A–U или две цифры подраздела.')], verbose_name='код NACE')),
                 ('name_ru', models.CharField(max_length=300, verbose_name='название (рус.)')),
                 ('name_en', models.CharField(max_length=300, verbose_name='название (англ.)')),
                 ('parent', models.ForeignKey(blank=True, help_text='Для подраздела — раздел, в который он входит; у раздела пусто.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='divisions', to='agreements.sector', verbose_name='раздел')),

@@ -1,0 +1,77 @@
+"""Russian search: morphology-aware on PostgreSQL (tsvector 'russian') and SQLite (Snowball stems)."""
+
+import pytest
+from django.urls import reverse
+
+from agreements.models import PartyAlias
+from agreements.search import refresh_search_fields, stems
+
+from .factories import make_agreement, make_party
+
+LIST = reverse("agreement_list")
+
+
+def found(client, query) -> list[str]:
+    response = client.get(LIST, {"q": query})
+    assert response.status_code == 200
+    return [a.slug for a in response.context["page"].object_list]
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("удобрения", "xiii-01-eurochem-karatau-fertilisers"),
+        ("подшипники", "xiii-02-akmola-industrial-bearings"),
+        ("автобусы", "xiii-08-semaz-gaz-bus-assembly"),
+        ("зерно", "xiii-12-its-polikompleks-grain-processing"),
+        ("Удобрение", "xiii-01-eurochem-karatau-fertilisers"),
+        ("лекарственные средства", "xiii-05-karaganda-pharma-biocad-technology-transfer"),
+    ],
+)
+@pytest.mark.django_db
+def test_it_finds_other_word_forms(client, seeded, query, slug):
+    assert slug in found(client, query)
+
+
+@pytest.mark.django_db
+def test_it_searches_party_names_and_aliases(client, seeded):
+    assert set(found(client, "Евразийский банк")) == {
+        "xiii-04-edb-russian-copper-kundyzy-mine",
+        "xiii-09-edb-interskol-power-tools",
+    }
+    assert "xiii-11-pit-akademgorodok-technology-platforms" in found(client, "АКФ")
+
+
+@pytest.mark.django_db
+def test_it_finds_a_new_alias_after_the_party_changes(client, db):
+    party = make_party(name="Компания Альфа")
+    agreement = make_agreement(slug="alpha", parties=[party, make_party()])
+    assert found(client, "Бета") == []
+    PartyAlias.objects.create(party=party, name="Бета Групп")
+    refresh_search_fields(type(agreement).objects.filter(pk=agreement.pk))
+    assert found(client, "Бета") == ["alpha"]
+
+
+@pytest.mark.django_db
+def test_it_ranks_title_matches_first(client, db):
+    make_agreement(slug="subject", title="Соглашение о сотрудничестве", subject="Поставки зерна")
+    make_agreement(slug="title", title="Соглашение о поставках зерна", subject="Логистика")
+    assert found(client, "зерно")[0] == "title"
+
+
+@pytest.mark.django_db
+def test_it_requires_every_word(client, seeded):
+    assert found(client, "завод удобрений") == ["xiii-01-eurochem-karatau-fertilisers"]
+    assert found(client, "завод космос") == []
+
+
+@pytest.mark.django_db
+def test_it_treats_punctuation_as_plain_text(client, seeded):
+    for query in ["'; DROP TABLE x; --", "%", "_", "a & b | !c", "«ПИТ»", ":*"]:
+        assert client.get(LIST, {"q": query}).status_code == 200
+
+
+def test_it_stems_like_postgresql_russian():
+    assert stems("минеральных удобрений") == stems("минеральные удобрения")
+    assert stems("подшипников") == stems("подшипники")
+    assert stems("Ёлка") == stems("елка")
