@@ -4,7 +4,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Flags for Debian's Chromium on a machine with no network beyond loopback (see DEVELOPERS.md).
@@ -18,6 +20,15 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in Russian: a request under /en/ leaves English active in the thread,
+    and reverse() in the next test would otherwise build /en/ URLs."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -4,14 +4,16 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import querystrings
+from . import exports, querystrings
 from .facets import facet_counts, region_options, sector_options
 from .filters import SORT_LABELS, AgreementFilter, public_filterset
 from .models import Agreement, AgreementParty, Forum, Party, Region, Sector, Source
@@ -248,3 +250,40 @@ def home(request):
             "latest": with_listing_relations(public.order_by("-created"))[:5],
         },
     )
+
+
+EXPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+}
+
+
+@require_safe
+def agreement_export(request, extension):
+    """Exactly the filtered list (all pages, published only), streamed as it is read."""
+    filterset = public_filterset(request.GET)
+    if not filterset.is_valid():
+        problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items())
+        return HttpResponse(
+            _("Запрос не понят: %(problems)s") % {"problems": problems},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    params = filterset.active_params()
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    listing_url = base_url + reverse("agreement_list") + querystrings.encode(params).rstrip("?")
+    if extension == "xlsx":
+        content = exports.xlsx_stream(filterset, params, base_url, listing_url)
+    elif extension == "csv":
+        content = exports.csv_stream(filterset, base_url)
+    else:
+        content = exports.json_stream(filterset, params, base_url, listing_url)
+    response = StreamingHttpResponse(
+        exports.in_language(get_language(), content), content_type=EXPORT_TYPES[extension]
+    )
+    name = exports.file_name(params, extension, timezone.localdate())
+    disposition = "inline" if extension == "json" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,220 @@
+"""A streaming XLSX writer: SpreadsheetML generated row by row and zipped on the fly by stream-zip.
+
+openpyxl's and XlsxWriter's write-only modes keep memory low but build the whole file before the
+first byte can be sent, and took 30–50 s for 100,000 rows here (bench/RESULTS.md). This writes each
+row as it is fetched, so the download starts at once and memory does not grow with the row count.
+Strings are inline strings (never formulas, so a cell starting with "=" is shown as text), dates
+are real dates, numbers are numbers; the header row is bold and frozen, with an autofilter.
+"""
+
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from stream_zip import ZIP_64, stream_zip
+
+EXCEL_EPOCH = date(1899, 12, 30)
+STYLE_DATE, STYLE_HEADER = 1, 2
+CHUNK_ROWS = 500
+_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass
+class Sheet:
+    name: str
+    headers: list[str]
+    rows: Iterable[list]
+    widths: list[int] | None = None
+    header_row: bool = True  # bold, frozen and filtered
+
+
+def escape(text: str) -> str:
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text
+    return _ILLEGAL_XML.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def cell(ref: str, value, style: int = 0) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        style_attr = f' s="{style}"' if style else ""
+        return f'<c r="{ref}" t="inlineStr"{style_attr}><is><t>{escape(value)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return f'<c r="{ref}" s="{STYLE_DATE}"><v>{(value - EXCEL_EPOCH).days}</v></c>'
+    if isinstance(value, int | float | Decimal):
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    return cell(ref, str(value), style)
+
+
+def sheet_xml(sheet: Sheet, letters: list[str], counter: dict) -> Iterator[bytes]:
+    """The worksheet part; records the number of rows written in ``counter`` for the workbook part."""
+    head = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
+    ]
+    if sheet.header_row:
+        head.append(
+            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+            'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+        )
+    if sheet.widths:
+        head.append("<cols>")
+        head += [
+            f'<col min="{n}" max="{n}" width="{width}" customWidth="1"/>'
+            for n, width in enumerate(sheet.widths, start=1)
+        ]
+        head.append("</cols>")
+    head.append("<sheetData>")
+    header_style = STYLE_HEADER if sheet.header_row else 0
+    head.append(
+        '<row r="1">'
+        + "".join(cell(f"{letters[i]}1", h, header_style) for i, h in enumerate(sheet.headers))
+        + "</row>"
+    )
+    yield "".join(head).encode()
+    number = 1
+    buffer = []
+    for values in sheet.rows:
+        number += 1
+        cells = "".join(cell(f"{letters[i]}{number}", v) for i, v in enumerate(values))
+        buffer.append(f'<row r="{number}">{cells}</row>')
+        if len(buffer) >= CHUNK_ROWS:
+            yield "".join(buffer).encode()
+            buffer = []
+    tail = "</sheetData>"
+    if sheet.header_row:
+        tail += f'<autoFilter ref="A1:{letters[len(sheet.headers) - 1]}{number}"/>'
+    counter[sheet.name] = number
+    yield ("".join(buffer) + tail + "</worksheet>").encode()
+
+
+def workbook_xml(sheets: list[Sheet], counter: dict) -> Iterator[bytes]:
+    names = []
+    for index, sheet in enumerate(sheets):
+        if sheet.header_row:
+            last = column_letter(len(sheet.headers) - 1)
+            names.append(
+                f'<definedName name="_xlnm._FilterDatabase" localSheetId="{index}" hidden="1">'
+                f"'{escape(sheet.name)}'!$A$1:${last}${counter.get(sheet.name, 1)}</definedName>"
+            )
+    entries = "".join(
+        f'<sheet name="{escape(sheet.name)}" sheetId="{n}" r:id="rId{n}"/>'
+        for n, sheet in enumerate(sheets, 1)
+    )
+    yield (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f"<sheets>{entries}</sheets>"
+        + (f"<definedNames>{''.join(names)}</definedNames>" if names else "")
+        + "</workbook>"
+    ).encode()
+
+
+STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+
+
+def content_types(sheet_count: int) -> str:
+    sheets = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for n in range(1, sheet_count + 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        f"{sheets}</Types>"
+    )
+
+
+def workbook_rels(sheet_count: int) -> str:
+    relationships = "".join(
+        f'<Relationship Id="rId{n}" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        f'Target="worksheets/sheet{n}.xml"/>'
+        for n in range(1, sheet_count + 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f"{relationships}"
+        f'<Relationship Id="rId{sheet_count + 1}" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+        'Target="styles.xml"/></Relationships>'
+    )
+
+
+ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>'
+)
+
+
+def stream_xlsx(sheets: list[Sheet], modified: datetime) -> Iterator[bytes]:
+    """The bytes of an .xlsx file with these sheets, produced while the rows are being read."""
+    counter: dict = {}
+    letters = [column_letter(i) for i in range(max(len(s.headers) for s in sheets))]
+
+    def member(name, chunks):
+        return name, modified, 0o644, ZIP_64, chunks
+
+    def text(value: str):
+        return (value.encode(),)
+
+    members = [
+        member("[Content_Types].xml", text(content_types(len(sheets)))),
+        member("_rels/.rels", text(ROOT_RELS)),
+        member("xl/_rels/workbook.xml.rels", text(workbook_rels(len(sheets)))),
+        member("xl/styles.xml", text(STYLES)),
+        *(
+            member(f"xl/worksheets/sheet{n}.xml", sheet_xml(s, letters, counter))
+            for n, s in enumerate(sheets, 1)
+        ),
+        # Last, because the autofilter range needs the number of rows written.
+        member("xl/workbook.xml", workbook_xml(sheets, counter)),
+    ]
+    # Level 1: the file is a third larger than at level 9 but written several times faster.
+    return stream_zip(members, get_compressobj=lambda: zlib.compressobj(wbits=-zlib.MAX_WBITS, level=1))
