@@ -153,7 +153,8 @@ STORAGES = {
     },
 }
 
-# Imports are validated row by row in memory; a larger upload is refused with a message.
+# Request bodies other than files are capped at 10 MB; uploaded spreadsheets are capped by the
+# import form (agreements.imports), which says so in Russian instead of failing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

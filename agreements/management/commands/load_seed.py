@@ -96,4 +96,5 @@ class Command(BaseCommand):
         touched.discard(None)
         if touched:
             refresh_search_fields(Agreement.objects.filter(pk__in=touched))
-        self.stdout.write(f"Seed: {seen} records in {len(paths)} file(s), {written} written.")
+        if options["verbosity"]:
+            self.stdout.write(f"Seed: {seen} records in {len(paths)} file(s), {written} written.")
