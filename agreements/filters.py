@@ -10,7 +10,7 @@ import re
 
 import django_filters
 from django import forms
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -27,10 +27,10 @@ def existing_values(model, lookup: str, values: list[str]) -> set[str]:
     """Which of ``values`` exist. Reference codes are cached, so checking ``?region=`` costs no query."""
     if model in (Region, Sector, Country):
         key = f"agreements:codes:{model._meta.label_lower}"
-        codes = cache.get(key)
+        codes = caches["reference"].get(key)
         if codes is None:
             codes = set(model._default_manager.values_list(lookup, flat=True))
-            cache.set(key, codes, REFERENCE_CODES_TTL)
+            caches["reference"].set(key, codes, REFERENCE_CODES_TTL)
         return codes.intersection(values)
     return set(model._default_manager.filter(**{f"{lookup}__in": values}).values_list(lookup, flat=True))
 
@@ -156,8 +156,14 @@ class AgreementFilter(django_filters.FilterSet):
         label_unknown=_("Неизвестный форум: %(values)s."),
         method="filter_forum",
     )
-    kind = django_filters.MultipleChoiceFilter(choices=Agreement.Kind.choices, label=_("Вид документа"))
-    status = django_filters.MultipleChoiceFilter(choices=Agreement.Status.choices, label=_("Статус"))
+    # distinct=False: a column of the agreement itself cannot duplicate rows, and django-filter's default
+    # DISTINCT over every column made counting 100,000 rows several times slower.
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Agreement.Kind.choices, label=_("Вид документа"), distinct=False
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=Agreement.Status.choices, label=_("Статус"), distinct=False
+    )
     signed_from = django_filters.DateFilter(
         field_name="signed_on", lookup_expr="gte", label=_("Подписано с"), input_formats=["%Y-%m-%d"]
     )

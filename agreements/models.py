@@ -4,6 +4,7 @@ Reference data (countries, regions, sectors) is keyed by its public code, so fix
 spreadsheets name things the way readers do (``KZ-31``, ``C``, ``21``), never by primary key.
 """
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -591,13 +592,16 @@ class Agreement(models.Model):
     # Kept by agreements.search.refresh_search_fields(); never edited by hand.
     search_text = models.TextField(editable=False, blank=True, default="")
     search_stems = models.TextField(editable=False, blank=True, default="")
+    # PostgreSQL only: the weighted tsvector (title A, the rest D) behind search and its ranking.
+    search_vector = SearchVectorField(null=True, editable=False)
     created = models.DateTimeField(_("создано"), auto_now_add=True)
     updated = models.DateTimeField(_("изменено"), auto_now=True)
 
     objects = AgreementQuerySet.as_manager()
     # Links to regions, sectors and countries are versioned with the agreement, so a revert restores them.
     history = HistoricalRecords(
-        excluded_fields=["search_text", "search_stems"], m2m_fields=["regions", "sectors", "countries"]
+        excluded_fields=["search_text", "search_stems", "search_vector"],
+        m2m_fields=["regions", "sectors", "countries"],
     )
 
     class Meta:

@@ -56,19 +56,34 @@ def refresh_search_fields(agreements: QuerySet) -> int:
         fill_search_fields(agreement, [link.party for link in agreement.party_links.all()])
         batch.append(agreement)
         if len(batch) >= 500:
-            count += Agreement.objects.bulk_update(batch, ["search_text", "search_stems"])
+            count += save_search_fields(Agreement, batch)
             batch = []
     if batch:
-        count += Agreement.objects.bulk_update(batch, ["search_text", "search_stems"])
+        count += save_search_fields(Agreement, batch)
     return count
+
+
+def save_search_fields(model, agreements: list) -> int:
+    count = model.objects.bulk_update(agreements, ["search_text", "search_stems"])
+    fill_search_vectors(model.objects.filter(pk__in=[a.pk for a in agreements]))
+    return count
+
+
+def weighted_vector():
+    """Title weighs more than subject and party names when results are ranked."""
+    return SearchVector("title", config=SEARCH_CONFIG, weight="A") + SearchVector(
+        "search_text", config=SEARCH_CONFIG, weight="D"
+    )
+
+
+def fill_search_vectors(agreements: QuerySet) -> None:
+    """PostgreSQL: store the tsvector computed from the stored search text (one UPDATE)."""
+    if is_postgresql():
+        agreements.update(search_vector=weighted_vector())
 
 
 def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
-
-
-def search_vector():
-    return SearchVector("search_text", config=SEARCH_CONFIG)
 
 
 def apply_search(queryset: QuerySet, query: str) -> QuerySet:
@@ -79,14 +94,9 @@ def apply_search(queryset: QuerySet, query: str) -> QuerySet:
         return queryset.none().annotate(search_rank=Value(0, output_field=IntegerField()))
     if is_postgresql():
         ts_query = SearchQuery(" ".join(query_words), config=SEARCH_CONFIG, search_type="plain")
-        # The GIN index serves the match; the rank, computed for matches only, weighs the title higher.
-        weighted = SearchVector("title", config=SEARCH_CONFIG, weight="A") + SearchVector(
-            "search_text", config=SEARCH_CONFIG, weight="D"
-        )
-        return (
-            queryset.annotate(search=search_vector())
-            .filter(search=ts_query)
-            .annotate(search_rank=SearchRank(weighted, ts_query))
+        # The stored vector carries the GIN index (match) and the weights (rank): nothing is recomputed.
+        return queryset.filter(search_vector=ts_query).annotate(
+            search_rank=SearchRank(F("search_vector"), ts_query)
         )
     rank = Value(0, output_field=IntegerField())
     for stem in _stemmer.stemWords(query_words):

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from . import exports, querystrings
+from .caching import cached
 from .facets import facet_counts, region_options, sector_options
 from .filters import SORT_LABELS, AgreementFilter, public_filterset
 from .models import Agreement, AgreementParty, Forum, Party, Region, Sector, Source
@@ -44,9 +45,11 @@ def with_listing_relations(queryset):
     )
 
 
-def paginate(request, queryset, per_page):
+def paginate(request, queryset, per_page, count=None):
     """The requested page; a malformed or out-of-range page number gets a message, not an error."""
     paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count  # already known (cached with the facets): no COUNT query
     raw = request.GET.get("page", "1")
     try:
         return paginator.page(raw), None
@@ -97,8 +100,11 @@ def agreement_list(request):
             status=400,
         )
     params = filterset.active_params()
-    page, page_message = paginate(request, with_listing_relations(filterset.qs), settings.AGREEMENTS_PER_PAGE)
-    facets = facet_counts(filterset)
+    filters = {name: value for name, value in params.items() if name != "sort"}
+    total, facets = cached("listing", filters, lambda: (filterset.qs.count(), facet_counts(filterset)))
+    page, page_message = paginate(
+        request, with_listing_relations(filterset.qs), settings.AGREEMENTS_PER_PAGE, count=total
+    )
     for name, options in facets.items():
         for option in options:
             attach_urls(option, name, params)
@@ -222,8 +228,21 @@ def source_detail(request, slug):
 def home(request):
     public = Agreement.objects.public()
     everything = public.order_by()
-    regions = region_options(everything, set())
-    sectors = sector_options(everything, set())
+    regions, sectors, totals = cached(
+        "home",
+        {},
+        lambda: (
+            region_options(everything, set()),
+            sector_options(everything, set()),
+            {
+                "agreements": everything.count(),
+                "parties": Party.objects.filter(agreement_links__agreement__is_published=True)
+                .distinct()
+                .count(),
+                "forums": Forum.objects.filter(agreements__is_published=True).distinct().count(),
+            },
+        ),
+    )
     for option in regions:
         option.url = reverse("agreement_list") + querystrings.encode({"region": [option.value]})
     for option in sectors:

@@ -7,7 +7,7 @@ them. SQLite has no GIN indexes; there the search reads ``search_stems`` instead
 from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations
 
-from agreements.search import search_vector
+from django.contrib.postgres.search import SearchVector
 
 INDEX_NAME = "agreement_search_gin"
 
@@ -15,7 +15,8 @@ INDEX_NAME = "agreement_search_gin"
 def add_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.add_index(
-            apps.get_model("agreements", "Agreement"), GinIndex(search_vector(), name=INDEX_NAME)
+            apps.get_model("agreements", "Agreement"),
+            GinIndex(SearchVector("search_text", config="russian"), name=INDEX_NAME),
         )
 
 
