@@ -251,13 +251,7 @@ def home(request):
         request,
         "agreements/home.html",
         {
-            "totals": {
-                "agreements": everything.count(),
-                "parties": Party.objects.filter(agreement_links__agreement__is_published=True)
-                .distinct()
-                .count(),
-                "forums": Forum.objects.filter(agreements__is_published=True).distinct().count(),
-            },
+            "totals": totals,
             "latest_forum": Forum.objects.annotate(
                 n=Count("agreements", filter=Q(agreements__is_published=True))
             )

@@ -5,9 +5,8 @@ them. SQLite has no GIN indexes; there the search reads ``search_stems`` instead
 """
 
 from django.contrib.postgres.indexes import GinIndex
-from django.db import migrations
-
 from django.contrib.postgres.search import SearchVector
+from django.db import migrations
 
 INDEX_NAME = "agreement_search_gin"
 
