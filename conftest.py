@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.utils import translation
 
@@ -34,8 +34,10 @@ def default_language():
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Rolled-back tests can reuse history ids, so a cached listing could outlive its data."""
+    """Rolled-back tests can reuse history ids, and transactional tests reload reference data under
+    new primary keys: nothing cached may outlive its test."""
     cache.clear()
+    caches["reference"].clear()
 
 
 @pytest.fixture

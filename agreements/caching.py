@@ -2,7 +2,7 @@
 
 Facet counts over 100,000 agreements cost hundreds of milliseconds however the SQL is shaped, and
 the same few filters are asked for again and again (links shared, the home page's regions). The key
-is the filter, the language and a data version: the newest audit-trail id of agreements, their party
+is the filter, the language and a data version: the newest audit-trail id of agreements, parties, aliases, their party
 links, forums and status steps (one query, answered from the primary keys). Every edit through the
 admin or an import writes history, so it changes the version at once, in every worker; bulk loads
 that bypass history (demo data) are covered by the expiry.
@@ -15,10 +15,12 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils.translation import get_language
 
-from .models import Agreement, AgreementParty, Forum, StatusChange
+from .models import Agreement, AgreementParty, Forum, Party, PartyAlias, StatusChange
 
 TTL = 300  # seconds
-VERSIONED = (Agreement, AgreementParty, Forum, StatusChange)
+# Party names and aliases are searched, so their edits change results too.
+# Party names and aliases are searched, so their edits change results too.
+VERSIONED = (Agreement, AgreementParty, Forum, Party, PartyAlias, StatusChange)
 
 
 def data_version() -> str:

@@ -12,7 +12,7 @@ import django_filters
 from django import forms
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agreement, AgreementParty, Country, Forum, Party, Region, Sector
@@ -23,15 +23,38 @@ MAX_LENGTH = 200  # per value
 REFERENCE_CODES_TTL = 300  # seconds; reference data changes a few times a year
 
 
+def reference_ids(model) -> dict[str, list]:
+    """Code → primary keys, cached: a section's code also maps to its divisions, a country's code to
+    itself. Filtering by ids lets the planner use its per-value statistics (a join on ``code`` hid
+    how common a region is, and PostgreSQL sorted 19,000 rows to show 50)."""
+    key = f"agreements:ids:{model._meta.label_lower}"
+    mapping = caches["reference"].get(key)
+    if mapping is None:
+        mapping = {}
+        if model is Sector:
+            for pk, code, section in Sector.objects.values_list("pk", "code", "parent__code"):
+                mapping.setdefault(code, []).append(pk)
+                if section:
+                    mapping.setdefault(section, []).append(pk)
+        elif model is Region:
+            for pk, code, country in Region.objects.values_list("pk", "code", "country_id"):
+                mapping[code] = [pk]
+                mapping.setdefault(f"country:{country}", []).append(pk)
+        else:
+            mapping = {code: [code] for code in model._default_manager.values_list("pk", flat=True)}
+        caches["reference"].set(key, mapping, REFERENCE_CODES_TTL)
+    return mapping
+
+
+def ids_for(model, codes) -> list:
+    mapping = reference_ids(model)
+    return [pk for code in codes for pk in mapping.get(code, [])]
+
+
 def existing_values(model, lookup: str, values: list[str]) -> set[str]:
     """Which of ``values`` exist. Reference codes are cached, so checking ``?region=`` costs no query."""
     if model in (Region, Sector, Country):
-        key = f"agreements:codes:{model._meta.label_lower}"
-        codes = caches["reference"].get(key)
-        if codes is None:
-            codes = set(model._default_manager.values_list(lookup, flat=True))
-            caches["reference"].set(key, codes, REFERENCE_CODES_TTL)
-        return codes.intersection(values)
+        return set(reference_ids(model)).intersection(values)
     return set(model._default_manager.filter(**{f"{lookup}__in": values}).values_list(lookup, flat=True))
 
 
@@ -86,11 +109,12 @@ RegionLink = Agreement.regions.through
 SectorLink = Agreement.sectors.through
 CountryLink = Agreement.countries.through
 
+# Undated agreements come last either way; Agreement.Meta's index serves "-signed" exactly.
 SORTS = {
     "title": ("title", "pk"),
     "-title": ("-title", "-pk"),
-    "signed": ("signed_on", "title", "pk"),
-    "-signed": ("-signed_on", "title", "pk"),
+    "signed": (F("signed_on").asc(nulls_last=True), "title", "pk"),
+    "-signed": (F("signed_on").desc(nulls_last=True), "title", "pk"),
     "updated": ("updated", "pk"),
     "-updated": ("-updated", "-pk"),
 }
@@ -183,17 +207,16 @@ class AgreementFilter(django_filters.FilterSet):
     FACETS = ("region", "sector", "country", "kind", "status", "forum")
 
     def filter_region(self, queryset, name, codes):
-        return queryset.filter(exists_in(RegionLink, region__code__in=codes))
+        return queryset.filter(exists_in(RegionLink, region_id__in=ids_for(Region, codes)))
 
     def filter_sector(self, queryset, name, codes):
-        # A section matches its own code and every division under it.
-        return queryset.filter(
-            exists_in(SectorLink, Q(sector__code__in=codes) | Q(sector__parent__code__in=codes))
-        )
+        # A section's code maps to itself and every division under it.
+        return queryset.filter(exists_in(SectorLink, sector_id__in=ids_for(Sector, codes)))
 
     def filter_country(self, queryset, name, codes):
+        regions = ids_for(Region, [f"country:{code}" for code in codes])
         return queryset.filter(
-            exists_in(RegionLink, region__country_id__in=codes) | exists_in(CountryLink, country_id__in=codes)
+            exists_in(RegionLink, region_id__in=regions) | exists_in(CountryLink, country_id__in=codes)
         )
 
     def filter_party_country(self, queryset, name, codes):

@@ -618,8 +618,8 @@ class Agreement(models.Model):
             ),
         ]
         indexes = [
-            # The public listing: published rows in the default order (-signed_on, title).
-            models.Index(fields=["is_published", "-signed_on", "title"], name="agreement_public_order_idx"),
+            # The public listing's default order (newest first, undated last) has an index of its own,
+            # created per database by migration 0007: SQLite cannot say NULLS LAST in an index.
             # ?kind= and the kind facet.
             models.Index(fields=["kind", "is_published"], name="agreement_kind_idx"),
             # ?status= and the status facet.

@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -36,13 +37,48 @@ def healthz(request):
 
 def with_listing_relations(queryset):
     """What a listed agreement shows besides its own columns, fetched in a fixed number of queries."""
-    return queryset.select_related("forum").prefetch_related(
-        Prefetch(
-            "party_links",
-            queryset=AgreementParty.objects.select_related("party__country").order_by("order", "pk"),
-        ),
-        "regions",
+    # The search columns are the widest in the row and a list never shows them.
+    return (
+        queryset.defer("search_text", "search_stems", "search_vector", "source_quote")
+        .select_related("forum")
+        .prefetch_related(
+            Prefetch(
+                "party_links",
+                queryset=AgreementParty.objects.select_related("party__country").order_by("order", "pk"),
+            ),
+            "regions",
+        )
     )
+
+
+class ItemLabels:
+    """Labels and link prefixes for listed agreements, computed once per page.
+
+    ``get_kind_display()`` re-hashes every lazy choice label and ``reverse()`` walks the URL
+    patterns; per item, with parties and regions, they were most of a listing's render time.
+    """
+
+    def __init__(self):
+        self.kinds = {value: str(label) for value, label in Agreement.Kind.choices}
+        self.statuses = {value: str(label) for value, label in Agreement.Status.choices}
+        self.agreement = reverse("agreement_list")
+        self.party = reverse("party_detail", args=["-"]).removesuffix("-/")
+        self.region = reverse("region_detail", args=["-"]).removesuffix("-/")
+
+    def label(self, agreements):
+        for agreement in agreements:
+            agreement.kind_label = self.kinds.get(agreement.kind, agreement.kind)
+            agreement.status_label = self.statuses.get(agreement.status, agreement.status)
+            agreement.url = f"{self.agreement}{agreement.slug}/"
+            for link in agreement.party_links.all():
+                link.party.url = f"{self.party}{link.party.slug}/"
+            for region in agreement.regions.all():
+                region.url = f"{self.region}{region.code}/"
+        return agreements
+
+
+def listed(agreements) -> list:
+    return ItemLabels().label(list(agreements))
 
 
 def paginate(request, queryset, per_page, count=None):
@@ -62,8 +98,8 @@ def paginate(request, queryset, per_page, count=None):
         return page, _("Страницы %(page)s нет: показана последняя.") % {"page": raw[:20]}
 
 
-def chips(filterset: AgreementFilter, params: dict, facets: dict) -> list[dict]:
-    """Every active filter value as a removable chip, labelled from the facets already counted."""
+def chip_labels(facets: dict) -> dict:
+    """Human labels of every facet option, for the chips of the active filters."""
     labels = defaultdict(dict)
     for name, options in facets.items():
         for option in options:
@@ -71,6 +107,12 @@ def chips(filterset: AgreementFilter, params: dict, facets: dict) -> list[dict]:
                 labels[name][item.value] = (
                     item.label if name in ("kind", "status") else f"{item.value} · {item.label}"
                 )
+    return labels
+
+
+def chips(filterset: AgreementFilter, params: dict, labels: dict) -> list[dict]:
+    """Every active filter value as a removable chip, labelled from the facets already counted."""
+    labels = defaultdict(dict, labels)
     if params.get("party"):
         labels["party"] = {p.slug: p.display_name for p in Party.objects.filter(slug__in=params["party"])}
     result = []
@@ -82,6 +124,20 @@ def chips(filterset: AgreementFilter, params: dict, facets: dict) -> list[dict]:
             label = labels.get(name, {}).get(item) or choice_label(name, item) or item
             result.append({"name": title, "label": label, "url": querystrings.without(params, name, item)})
     return result
+
+
+def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple[int, dict, str, dict]:
+    """The total, the facets, their rendered sidebar and labels: what is cached per filter.
+
+    Rendering ~300 facet links took longer than counting them once cached, so the HTML is kept too.
+    """
+    facets = facet_counts(filterset)
+    list_url = reverse("agreement_list")
+    for name, options in facets.items():
+        for option in options:
+            attach_urls(option, name, filters, list_url)
+    html = render_to_string("agreements/_facets.html", {"facets": facets})
+    return filterset.qs.count(), facets, html, dict(chip_labels(facets))
 
 
 def choice_label(name, value):
@@ -101,13 +157,10 @@ def agreement_list(request):
         )
     params = filterset.active_params()
     filters = {name: value for name, value in params.items() if name != "sort"}
-    total, facets = cached("listing", filters, lambda: (filterset.qs.count(), facet_counts(filterset)))
+    total, facets, sidebar, labels = cached("listing", filters, lambda: facet_sidebar(filterset, filters))
     page, page_message = paginate(
         request, with_listing_relations(filterset.qs), settings.AGREEMENTS_PER_PAGE, count=total
     )
-    for name, options in facets.items():
-        for option in options:
-            attach_urls(option, name, params)
     return render(
         request,
         "agreements/agreement_list.html",
@@ -115,9 +168,11 @@ def agreement_list(request):
             "filterset": filterset,
             "params": params,
             "page": page,
+            "agreements": listed(page.object_list),
             "page_message": page_message,
             "facets": facets,
-            "chips": chips(filterset, params, facets),
+            "sidebar": sidebar,
+            "chips": chips(filterset, params, labels),
             "sort_key": filterset.sort_key,
             "sorts": [
                 {"key": key, "label": label, "url": querystrings.encode({**params, "sort": key})}
@@ -134,10 +189,10 @@ def agreement_list(request):
     )
 
 
-def attach_urls(option, name, params):
-    option.url = querystrings.toggled(params, name, option.value)
+def attach_urls(option, name, params, list_url):
+    option.url = list_url + querystrings.toggled(params, name, option.value)
     for child in option.children:
-        attach_urls(child, name, params)
+        attach_urls(child, name, params, list_url)
 
 
 @require_safe
@@ -165,7 +220,7 @@ def related_listing(param: str, value: str):
     """The first page of a filtered listing, for a party, region, sector or forum page."""
     filterset = AgreementFilter({param: [value]}, queryset=Agreement.objects.public())
     queryset = filterset.qs if filterset.is_valid() else Agreement.objects.none()
-    agreements = list(with_listing_relations(queryset)[:DETAIL_PAGE_AGREEMENTS])
+    agreements = listed(with_listing_relations(queryset)[:DETAIL_PAGE_AGREEMENTS])
     return {
         "agreements": agreements,
         "total": queryset.count() if len(agreements) == DETAIL_PAGE_AGREEMENTS else len(agreements),
@@ -260,7 +315,7 @@ def home(request):
             .first(),
             "regions": regions[:12],
             "sectors": sectors[:12],
-            "latest": with_listing_relations(public.order_by("-created"))[:5],
+            "latest": listed(with_listing_relations(public.order_by("-created"))[:5]),
         },
     )
 

@@ -82,9 +82,9 @@ def test_the_raw_sql_floor_means_what_the_filterset_means(demo):
             {k: [v] if k in ("region", "sector", "status") else v for k, v in params.items()}
         )
         assert filterset.is_valid(), filterset.errors
-        statements = {
-            label: (sql, args) for label, sql, args in bench.floor_statements(params, vendor, tables)
-        }
+        resolved = bench.resolve_codes(conn, vendor, params, tables)
+        floor = bench.floor_statements(params, vendor, tables, resolved)
+        statements = {label: (sql, args) for label, sql, args in floor}
         cursor = conn.cursor()
         sql, args = statements["count"]
         cursor.execute(bench._paramstyle(sql, vendor), args)

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count
 
 from agreements import models as app_models
@@ -64,6 +65,19 @@ def digest() -> str:
         )
     text = repr([list(part) for part in parts])
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def stored_vectors() -> dict:
+    """PostgreSQL's stored tsvector per demo agreement, as text (empty elsewhere)."""
+    if connection.vendor != "postgresql" or not hasattr(Agreement, "search_vector"):
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, search_vector::text FROM agreements_agreement WHERE slug LIKE %s", ["demo-%"]
+        )
+        vectors = dict(cursor.fetchall())
+    assert all(vectors.values()), "every demo agreement has its search vector"
+    return vectors
 
 
 def test_the_same_seed_gives_the_same_data_and_another_seed_other_data():
@@ -155,9 +169,11 @@ def test_search_fields_are_filled_as_refresh_search_fields_fills_them():
     stored_text = dict(demo.values_list("pk", "search_text"))
     assert all(text.strip() for text in stored_text.values())
     assert all(stems.startswith(" ") and stems.endswith(" ") for stems in stored.values())
-    refresh_search_fields(demo)
+    vectors = stored_vectors()
+    refresh_search_fields(demo)  # on PostgreSQL this also recomputes the stored search vector
     assert dict(demo.values_list("pk", "search_stems")) == stored
     assert dict(demo.values_list("pk", "search_text")) == stored_text
+    assert stored_vectors() == vectors
     # Parties' names and aliases are part of the text, as search.agreement_search_text puts them.
     for link in AgreementParty.objects.filter(agreement__in=demo).select_related("party", "agreement"):
         assert link.party.name in link.agreement.search_text

@@ -13,6 +13,7 @@ in Python before the insert, with ``agreements.search`` (stems cached per word: 
 small), so 100,000 agreements take a minute or two. No history rows are written for demo data.
 """
 
+import copy
 import datetime
 import random
 import re
@@ -20,8 +21,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import F, Value
 from tqdm import tqdm
 
 from agreements import search
@@ -401,6 +404,34 @@ def delete_rows(cursor, model, where: str, params: list, seen: set) -> None:
 # --- Generation ---------------------------------------------------------------------------------
 
 
+def has_stored_vector() -> bool:
+    """PostgreSQL with a stored search vector (search.fill_search_vectors): fill it at insert time."""
+    if connection.vendor != "postgresql" or not hasattr(search, "weighted_vector"):
+        return False
+    try:
+        Agreement._meta.get_field("search_vector")
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+def literal_vector(agreement):
+    """search.weighted_vector() with the agreement's own texts in place of its columns.
+
+    The same tsvector search.fill_search_vectors() stores with an UPDATE, computed by the INSERT
+    instead: updating 100,000 fresh rows would leave as many dead ones and double the table.
+    """
+
+    def bind(expression):
+        if isinstance(expression, F):
+            return Value(getattr(agreement, expression.name))
+        expression = copy.copy(expression)
+        expression.set_source_expressions([bind(e) for e in expression.get_source_expressions()])
+        return expression
+
+    return bind(search.weighted_vector())
+
+
 def timeline_model():
     """The status timeline model (dated status steps), if this version of the app has one."""
     from django.apps import apps
@@ -714,6 +745,7 @@ class Generator:
         counts = {"agreements": 0, "party_links": 0, "region_links": 0, "sector_links": 0, "country_links": 0}
         counts["status_steps"] = 0
         StatusChange = timeline_model()
+        stored_vector = has_stored_vector()
         bar = tqdm(total=self.total, unit="agreements", disable=not self.progress, file=stdout)
         for start in range(0, self.total, BATCH):
             batch = []
@@ -774,6 +806,8 @@ class Generator:
                     is_published=rng.random() < 0.9,
                 )
                 self.stems.fill(agreement, [search_parties[p.pk] for p in chosen])
+                if stored_vector:
+                    agreement.search_vector = literal_vector(agreement)
                 countries = rng.choice(country_sets) if rng.random() < 0.15 else []
                 roles = [AgreementParty.Role.SIGNATORY] + [rng.choice(ROLES) for _ in range(len(chosen) - 1)]
                 batch.append((agreement, chosen, roles, regions, sector_codes, countries))
@@ -817,6 +851,25 @@ class Generator:
 PROJECTS_COOP = ("сотрудничество", "сотрудничества", "сотрудничеству", "сотрудничестве", "сотрудничество")
 
 
+def vacuum(analyze: bool) -> None:
+    """PostgreSQL: VACUUM (ANALYZE) the demo tables; only ANALYZE inside a transaction (e.g. a test's)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [model._meta.db_table for model in (Agreement, AgreementParty, Party, PartyAlias, Forum)]
+    tables += [
+        getattr(Agreement, name).through._meta.db_table for name in ("regions", "sectors", "countries")
+    ]
+    if timeline_model() is not None:
+        tables.append(timeline_model()._meta.db_table)
+    if connection.in_atomic_block:
+        command = "ANALYZE " if analyze else None
+    else:
+        command = "VACUUM (ANALYZE) " if analyze else "VACUUM "
+    if command:
+        with connection.cursor() as cursor:
+            cursor.execute(command + ", ".join(connection.ops.quote_name(t) for t in tables))
+
+
 class Command(BaseCommand):
     help = (
         "Generate N deterministic demo agreements (slugs demo-*) with parties, forums and links, "
@@ -845,26 +898,21 @@ class Command(BaseCommand):
                 "Demo data already exists ({agreements} agreements, {parties} parties, {forums} forums); "
                 "pass --replace to delete it and generate again.".format(**existing)
             )
-        with transaction.atomic():
-            if any(existing.values()):
+        if any(existing.values()):
+            # Deleted and committed first: PostgreSQL can reuse the space of rows deleted by a committed
+            # transaction once VACUUM has seen them; deleting and inserting in one transaction would
+            # leave the tables twice their size, and every scan twice as slow.
+            with transaction.atomic():
                 delete_demo_data()
-                self.stdout.write("Deleted earlier demo data: {agreements} agreements.".format(**existing))
+            self.stdout.write("Deleted earlier demo data: {agreements} agreements.".format(**existing))
+            vacuum(analyze=False)
+        with transaction.atomic():
             generator = Generator(seed, agreements, progress=not no_progress and options["verbosity"] > 0)
             counts = generator.run(sys.stderr)
-        if connection.vendor == "postgresql":
-            # What autovacuum does soon after a bulk insert on a production server: row statistics for
-            # the planner and the visibility map that index-only scans need. (Run here as well because
-            # autovacuum may be off, and benchmarks should see the steady state, not a fresh bulk load.)
-            tables = [model._meta.db_table for model in (Agreement, AgreementParty, Party, PartyAlias, Forum)]
-            tables += [
-                Agreement.regions.through._meta.db_table,
-                Agreement.sectors.through._meta.db_table,
-                Agreement.countries.through._meta.db_table,
-            ]
-            # VACUUM cannot run inside a transaction (a test's, or a caller's atomic block): ANALYZE can.
-            command = "ANALYZE " if connection.in_atomic_block else "VACUUM (ANALYZE) "
-            with connection.cursor() as cursor:
-                cursor.execute(command + ", ".join(connection.ops.quote_name(t) for t in tables))
+        # What autovacuum does soon after a bulk insert on a production server: row statistics for the
+        # planner and the visibility map index-only scans need. Run here because autovacuum may be off,
+        # and benchmarks should see the steady state rather than a fresh bulk load.
+        vacuum(analyze=True)
         elapsed = time.monotonic() - started
         self.stdout.write(
             "Generated {agreements} agreements, {parties} parties, {forums} forums, "
