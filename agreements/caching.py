@@ -3,9 +3,9 @@
 Facet counts over 100,000 agreements cost hundreds of milliseconds however the SQL is shaped, and
 the same few filters are asked for again and again (links shared, the home page's regions). The key
 is the filter, the language and a data version: the newest audit-trail id of agreements, parties,
-aliases, party links, forums and status steps (one query, answered from the primary keys). Every edit through the
-admin or an import writes history, so it changes the version at once, in every worker; bulk loads
-that bypass history (demo data) are covered by the expiry.
+aliases, party links, forums and status steps (one query, answered from the primary keys). Every
+edit through the admin or an import writes history, so it changes the version at once, in every
+worker; bulk loads that bypass history (demo data) are covered by the expiry.
 """
 
 import hashlib
