@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.management import call_command
 from django.utils import translation
 
@@ -36,8 +36,8 @@ def default_language():
 def empty_cache():
     """Rolled-back tests can reuse history ids, and transactional tests reload reference data under
     new primary keys: nothing cached may outlive its test."""
-    cache.clear()
-    caches["reference"].clear()
+    for alias in ("default", "reference", "pages"):
+        caches[alias].clear()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ worker; bulk loads that bypass history (demo data) are covered by the expiry.
 import hashlib
 import json
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.utils.translation import get_language
 
@@ -32,12 +32,13 @@ def data_version() -> str:
         return ":".join(str(value or 0) for value in cursor.fetchone())
 
 
-def cached(name: str, params: dict, compute):
+def cached(name: str, params: dict, compute, alias: str = "default"):
     """``compute()``'s result for this filter, from the cache while nothing has changed."""
     payload = json.dumps([name, get_language(), data_version(), params], sort_keys=True, default=str)
     key = "agreements:" + hashlib.sha256(payload.encode()).hexdigest()
-    value = cache.get(key)
+    store = caches[alias]
+    value = store.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, TTL)
+        store.set(key, value, TTL)
     return value

@@ -155,38 +155,46 @@ def agreement_list(request):
             {"filterset": filterset, "errors": filterset.errors, "params": {}, "page": None},
             status=400,
         )
+    # The page shows nothing personal (no login state, no POST form), so readers asking for the same
+    # URL share one rendering until the data changes; pages are cached apart from the counts.
+    html = cached(
+        "listing-page",
+        {"url": request.get_full_path()},
+        lambda: render_listing(request, filterset),
+        alias="pages",
+    )
+    return HttpResponse(html)
+
+
+def render_listing(request, filterset: AgreementFilter) -> str:
     params = filterset.active_params()
     filters = {name: value for name, value in params.items() if name != "sort"}
     total, facets, sidebar, labels = cached("listing", filters, lambda: facet_sidebar(filterset, filters))
     page, page_message = paginate(
         request, with_listing_relations(filterset.qs), settings.AGREEMENTS_PER_PAGE, count=total
     )
-    return render(
-        request,
-        "agreements/agreement_list.html",
-        {
-            "filterset": filterset,
-            "params": params,
-            "page": page,
-            "agreements": listed(page.object_list),
-            "page_message": page_message,
-            "facets": facets,
-            "sidebar": sidebar,
-            "chips": chips(filterset, params, labels),
-            "sort_key": filterset.sort_key,
-            "sorts": [
-                {"key": key, "label": label, "url": querystrings.encode({**params, "sort": key})}
-                for key, label in SORT_LABELS.items()
-                if key != "relevance" or params.get("q")
-            ],
-            "query": querystrings.encode(params),
-            "page_urls": {
-                "previous": page.has_previous()
-                and querystrings.with_page(params, page.previous_page_number()),
-                "next": page.has_next() and querystrings.with_page(params, page.next_page_number()),
-            },
+    context = {
+        "filterset": filterset,
+        "params": params,
+        "page": page,
+        "agreements": listed(page.object_list),
+        "page_message": page_message,
+        "facets": facets,
+        "sidebar": sidebar,
+        "chips": chips(filterset, params, labels),
+        "sort_key": filterset.sort_key,
+        "sorts": [
+            {"key": key, "label": label, "url": querystrings.encode({**params, "sort": key})}
+            for key, label in SORT_LABELS.items()
+            if key != "relevance" or params.get("q")
+        ],
+        "query": querystrings.encode(params),
+        "page_urls": {
+            "previous": page.has_previous() and querystrings.with_page(params, page.previous_page_number()),
+            "next": page.has_next() and querystrings.with_page(params, page.next_page_number()),
         },
-    )
+    }
+    return render_to_string("agreements/agreement_list.html", context, request=request)
 
 
 def attach_urls(option, name, params, list_url):

@@ -132,6 +132,12 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", "2000")},
     },
+    # Whole rendered listing pages (about 120 KB each), hence far fewer entries.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": envint("PAGE_CACHE_MAX_ENTRIES", "200")},
+    },
     # The valid region, sector and country codes, checked on every filtered request.
     "reference": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "reference"},
 }
