@@ -13,17 +13,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .filters import AgreementFilter, CountryLink, RegionLink, SectorLink
-from .models import Agreement, AgreementParty
+from .models import Agreement, AgreementParty, Country, Party, Region, Sector
 from .xlsx import Sheet, stream_xlsx
 
 CHUNK_SIZE = 2000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 @dataclass(frozen=True)
@@ -105,41 +107,70 @@ def chunks(filterset: AgreementFilter) -> Iterator[list[dict]]:
         yield chunk
 
 
-def related_texts(chunk: list[dict], context: Context) -> None:
-    """Parties, regions, countries and sectors of one chunk: four queries, no model instances."""
+def select(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def reference_names(context: Context) -> dict:
+    """Region, sector and country names by id, in the export's language: reference data, read once."""
+    name = context.name
+    return {
+        "regions": {
+            pk: f"{code} {label}" for pk, code, label in Region.objects.values_list("pk", "code", name)
+        },
+        "sectors": {
+            pk: f"{code} {label}" for pk, code, label in Sector.objects.values_list("pk", "code", name)
+        },
+        "countries": dict(Country.objects.values_list("pk", name)),
+    }
+
+
+def related_texts(chunk: list[dict], context: Context, names: dict) -> None:
+    """Parties, regions, countries and sectors of one chunk: four plain queries, no model instances.
+
+    Plain SQL because preparing ``IN (2,000 ids)`` through the ORM, four times a chunk, took a third
+    of a 100,000-row export."""
     ids = [row["pk"] for row in chunk]
     by_id = {row["pk"]: row for row in chunk}
     for row in chunk:
         row.update(parties=[], regions=[], countries=[], sectors=[])
-    name = context.name
-    parties = (
-        AgreementParty.objects.filter(agreement_id__in=ids)
-        .order_by("agreement_id", "order", "pk")
-        .values_list("agreement_id", "party__name", "party__legal_form", f"party__country__{name}", "role")
+    marks = ", ".join(["%s"] * len(ids))
+    party, country = Party._meta.db_table, Country._meta.db_table
+    order = connection.ops.quote_name("order")  # a reserved word
+    parties = select(
+        f"SELECT l.agreement_id, p.name, p.legal_form, c.{context.name}, l.role "  # noqa: S608 - names from metadata
+        f"FROM {AgreementParty._meta.db_table} l JOIN {party} p ON p.id = l.party_id "
+        f"LEFT JOIN {country} c ON c.code = p.country_id "
+        f"WHERE l.agreement_id IN ({marks}) ORDER BY l.agreement_id, l.{order}, l.id",
+        ids,
     )
-    for agreement_id, party, legal_form, country, role in parties:
-        display = f"{legal_form} «{party}»" if legal_form else party
+    for agreement_id, party_name, legal_form, country_name, role in parties:
+        display = f"{legal_form} «{party_name}»" if legal_form else party_name
         by_id[agreement_id]["parties"].append(
-            f"{display} ({country or context.international}, {context.roles.get(role, role)})"
+            f"{display} ({country_name or context.international}, {context.roles.get(role, role)})"
         )
-    links = (
-        ("regions", RegionLink, "region", ("region__code", f"region__{name}")),
-        ("countries", CountryLink, "country", (f"country__{name}",)),
-        ("sectors", SectorLink, "sector", ("sector__code", f"sector__{name}")),
-    )
-    for key, model, target, columns in links:
-        for agreement_id, *values in (
-            model.objects.filter(agreement_id__in=ids)
-            .order_by("agreement_id", f"{target}_id")
-            .values_list("agreement_id", *columns)
-        ):
-            by_id[agreement_id][key].append(" ".join(values))
+    for key, model, column in (
+        ("regions", RegionLink, "region_id"),
+        ("countries", CountryLink, "country_id"),
+        ("sectors", SectorLink, "sector_id"),
+    ):
+        links = select(
+            f"SELECT agreement_id, {column} FROM {model._meta.db_table} "  # noqa: S608 - names from metadata
+            f"WHERE agreement_id IN ({marks}) ORDER BY agreement_id, {column}",
+            ids,
+        )
+        labels = names[key]
+        for agreement_id, target in links:
+            by_id[agreement_id][key].append(labels.get(target, str(target)))
 
 
 def rows(filterset: AgreementFilter, base_url: str) -> Iterator[list]:
     context = Context(base_url)
+    names = reference_names(context)
     for chunk in chunks(filterset):
-        related_texts(chunk, context)
+        related_texts(chunk, context, names)
         for row in chunk:
             yield [column.value(row, context) for column in COLUMNS]
 
@@ -196,6 +227,8 @@ def xlsx_stream(filterset, params, base_url, listing_url) -> Iterator[bytes]:
 
 def csv_safe(value) -> str:
     """Excel runs a CSV cell starting with = + - @ as a formula; a leading apostrophe makes it text."""
+    if value.__class__ is str:
+        return "'" + value if value and value[0] in FORMULA_STARTS else value
     if value is None:
         return ""
     text = value.isoformat() if isinstance(value, date) else str(value)
