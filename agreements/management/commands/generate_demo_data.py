@@ -745,9 +745,36 @@ class Generator:
         return value, currency
 
     def run(self, stdout) -> dict[str, int]:
-        rng = self.rng
+        """Insert the forums and parties, then the agreements and their links batch by batch."""
         forums = self.make_forums()
         parties, search_parties = self.make_parties()
+        counts = dict.fromkeys(
+            ["agreements", "party_links", "region_links", "sector_links", "country_links", "status_steps"], 0
+        )
+        models = {
+            "agreements": Agreement,
+            "party_links": AgreementParty,
+            "region_links": Agreement.regions.through,
+            "sector_links": Agreement.sectors.through,
+            "country_links": Agreement.countries.through,
+            "status_steps": timeline_model(),
+        }
+        bar = tqdm(total=self.total, unit="agreements", disable=not self.progress, file=stdout)
+        for rows in self.batches(forums, parties, search_parties):
+            for key, objects in rows.items():
+                if objects:
+                    models[key].objects.bulk_create(objects, batch_size=BATCH)
+                counts[key] += len(objects)
+            bar.update(len(rows.get("agreements", [])))
+        bar.close()
+        counts["parties"] = len(parties)
+        counts["forums"] = len(forums)
+        return counts
+
+    def batches(self, forums, parties, search_parties):
+        """Each batch twice: its agreements, then (once the caller has inserted them and they have ids)
+        their links and status steps. Only this generator uses the random generator, in a fixed order."""
+        rng = self.rng
         kz_parties = [p for p in parties if p.country_id == "KZ"]
         ru_parties = [p for p in parties if p.country_id == "RU"]
         kz_cum, ru_cum, all_cum = (
@@ -774,11 +801,8 @@ class Generator:
             Agreement.sectors.through,
             Agreement.countries.through,
         )
-        counts = {"agreements": 0, "party_links": 0, "region_links": 0, "sector_links": 0, "country_links": 0}
-        counts["status_steps"] = 0
         StatusChange = timeline_model()
         stored_vector = has_stored_vector()
-        bar = tqdm(total=self.total, unit="agreements", disable=not self.progress, file=stdout)
         for start in range(0, self.total, BATCH):
             batch = []
             for i in range(start + 1, min(start + BATCH, self.total) + 1):
@@ -843,40 +867,29 @@ class Generator:
                 countries = rng.choice(country_sets) if rng.random() < 0.15 else []
                 roles = [AgreementParty.Role.SIGNATORY] + [rng.choice(ROLES) for _ in range(len(chosen) - 1)]
                 batch.append((agreement, chosen, roles, regions, sector_codes, countries))
-            Agreement.objects.bulk_create([row[0] for row in batch], batch_size=BATCH)
-            party_links, region_links, sector_links, country_links, steps = [], [], [], [], []
+            yield {"agreements": [row[0] for row in batch]}
+            keys = ("party_links", "region_links", "sector_links", "country_links", "status_steps")
+            rows = {key: [] for key in keys}
             for agreement, chosen, roles, regions, sector_codes, countries in batch:
-                party_links += [
+                rows["party_links"] += [
                     AgreementParty(agreement_id=agreement.pk, party_id=p.pk, role=role, order=order)
                     for order, (p, role) in enumerate(zip(chosen, roles, strict=True))
                 ]
-                region_links += [RegionLink(agreement_id=agreement.pk, region_id=r.pk) for r in regions]
-                sector_links += [
+                rows["region_links"] += [
+                    RegionLink(agreement_id=agreement.pk, region_id=r.pk) for r in regions
+                ]
+                rows["sector_links"] += [
                     SectorLink(agreement_id=agreement.pk, sector_id=self.sectors[c].pk) for c in sector_codes
                 ]
-                country_links += [CountryLink(agreement_id=agreement.pk, country_id=c) for c in countries]
+                rows["country_links"] += [
+                    CountryLink(agreement_id=agreement.pk, country_id=c) for c in countries
+                ]
                 if StatusChange is not None:
-                    steps += [
+                    rows["status_steps"] += [
                         StatusChange(agreement_id=agreement.pk, status=status, date=date)
                         for status, date in self.timeline(agreement)
                     ]
-            AgreementParty.objects.bulk_create(party_links, batch_size=BATCH)
-            RegionLink.objects.bulk_create(region_links, batch_size=BATCH)
-            SectorLink.objects.bulk_create(sector_links, batch_size=BATCH)
-            CountryLink.objects.bulk_create(country_links, batch_size=BATCH)
-            if StatusChange is not None:
-                StatusChange.objects.bulk_create(steps, batch_size=BATCH)
-            counts["agreements"] += len(batch)
-            counts["party_links"] += len(party_links)
-            counts["region_links"] += len(region_links)
-            counts["sector_links"] += len(sector_links)
-            counts["country_links"] += len(country_links)
-            counts["status_steps"] += len(steps)
-            bar.update(len(batch))
-        bar.close()
-        counts["parties"] = len(parties)
-        counts["forums"] = len(forums)
-        return counts
+            yield rows
 
 
 # Heads for cooperation outside manufacturing, in the same five cases as PROJECTS.
