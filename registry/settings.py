@@ -185,6 +185,9 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "true")
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Off by default: TLS usually ends at the proxy in front of gunicorn; turn on when it does not.
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0")
 
 LOGGING = {
     "version": 1,
