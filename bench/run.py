@@ -1125,7 +1125,7 @@ def write_explain(backend: str, results: dict) -> None:
 
 
 def write_profiles(backend: str, pages: dict) -> None:
-    """pyinstrument (installed in the bench venv) around each listing page, in process."""
+    """pyinstrument (installed in the bench venv) around each listing page, in process, cold."""
     site = next((DATASETTE_VENV / "lib").glob("python*/site-packages"), None)
     if site is None:
         print("pyinstrument: create the bench venv first (run once without --quick)")
@@ -1140,7 +1140,8 @@ def write_profiles(backend: str, pages: dict) -> None:
         client.get(path)
         profiler = Profiler(interval=0.0005)
         profiler.start()
-        for _ in range(5):
+        for _ in range(3):
+            clear_page_caches()  # profile the work, not a cache hit
             client.get(path)
         profiler.stop()
         target = OUT / f"profile-{backend}-{name}.txt"
