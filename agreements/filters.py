@@ -105,6 +105,29 @@ def exists_in(through_model, *conditions, **lookups):
     return Exists(through_model.objects.filter(*conditions, agreement_id=OuterRef("pk"), **lookups))
 
 
+def country_filter(label, method) -> CodeListFilter:
+    return CodeListFilter(
+        model=Country,
+        lookup="code",
+        pattern=r"[A-Z]{2}",
+        label=label,
+        label_unknown=_("Неизвестный код страны: %(values)s. Коды ISO 3166-1, например KZ, RU."),
+        method=method,
+    )
+
+
+def slug_filter(model, label, label_unknown, method) -> CodeListFilter:
+    return CodeListFilter(
+        model=model,
+        lookup="slug",
+        pattern=r"[-a-zA-Z0-9_]+",
+        normalise=str.lower,
+        label=label,
+        label_unknown=label_unknown,
+        method=method,
+    )
+
+
 RegionLink = Agreement.regions.through
 SectorLink = Agreement.sectors.through
 CountryLink = Agreement.countries.through
@@ -146,40 +169,10 @@ class AgreementFilter(django_filters.FilterSet):
         label_unknown=_("Неизвестный код отрасли: %(values)s. Коды NACE Rev.2: раздел C или подраздел 21."),
         method="filter_sector",
     )
-    country = CodeListFilter(
-        model=Country,
-        lookup="code",
-        pattern=r"[A-Z]{2}",
-        label=_("Страна реализации"),
-        label_unknown=_("Неизвестный код страны: %(values)s. Коды ISO 3166-1, например KZ, RU."),
-        method="filter_country",
-    )
-    party_country = CodeListFilter(
-        model=Country,
-        lookup="code",
-        pattern=r"[A-Z]{2}",
-        label=_("Страна участника"),
-        label_unknown=_("Неизвестный код страны: %(values)s. Коды ISO 3166-1, например KZ, RU."),
-        method="filter_party_country",
-    )
-    party = CodeListFilter(
-        model=Party,
-        lookup="slug",
-        pattern=r"[-a-zA-Z0-9_]+",
-        normalise=str.lower,
-        label=_("Участник"),
-        label_unknown=_("Неизвестный участник: %(values)s."),
-        method="filter_party",
-    )
-    forum = CodeListFilter(
-        model=Forum,
-        lookup="slug",
-        pattern=r"[-a-zA-Z0-9_]+",
-        normalise=str.lower,
-        label=_("Форум"),
-        label_unknown=_("Неизвестный форум: %(values)s."),
-        method="filter_forum",
-    )
+    country = country_filter(_("Страна реализации"), "filter_country")
+    party_country = country_filter(_("Страна участника"), "filter_party_country")
+    party = slug_filter(Party, _("Участник"), _("Неизвестный участник: %(values)s."), "filter_party")
+    forum = slug_filter(Forum, _("Форум"), _("Неизвестный форум: %(values)s."), "filter_forum")
     # distinct=False: a column of the agreement itself cannot duplicate rows, and django-filter's default
     # DISTINCT over every column made counting 100,000 rows several times slower.
     kind = django_filters.MultipleChoiceFilter(
