@@ -683,6 +683,8 @@ class PartyMatcher:
         if len(found) == 1:
             return found[0]
         if found:
+            # Sorted by slug: the message must not depend on the order the database returned parties in.
+            found.sort(key=lambda party: party.slug)
             options = ", ".join(f"{party.display_name} (slug {party.slug})" for party in found)
             raise NotFound(f"Участник «{text}» неоднозначен: подходят {options}. Укажите slug нужного.")
         close = difflib.get_close_matches(name_key(text), list(self.by_name), n=3, cutoff=0.8)
