@@ -9,6 +9,8 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.utils import translation
 
+from agreements.facets import forget_index
+
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Flags for Debian's Chromium on a machine with no network beyond loopback (see DEVELOPERS.md).
 CHROMIUM_ARGS = [
@@ -38,6 +40,7 @@ def empty_cache():
     new primary keys: nothing cached may outlive its test."""
     for alias in ("default", "reference", "pages"):
         caches[alias].clear()
+    forget_index()
 
 
 @pytest.fixture

@@ -1,23 +1,30 @@
 """Facet counts beside every filter option, each computed under all the *other* active filters.
 
-One GROUP BY query per facet, over the link tables, restricted to the base queryset as a subquery:
-no per-option queries and no counting rows in Python. Facets whose filter is not active share the
-same base (the fully filtered list), so kind, status and forum are then counted in one query.
+Counting in SQL took six GROUP BYs over 100,000+ link rows for every new filter: 0.6–2.2 s at
+100,000 agreements however the queries were shaped (bench/RESULTS.md). Instead, every published
+agreement gets a bit position, and every facet value (a region, a sector or section, a country, a
+kind, a status, a forum) a Python int whose set bits are the agreements that have it. A filter is
+AND/OR on those ints and a count is ``int.bit_count()``: every facet of a page in a few
+milliseconds. The index is rebuilt when the data version changes (any recorded edit) or after the
+cache TTL. Filters it does not hold (party, party country, dates, search) run in SQL, once per
+page, and become one more bitset.
 """
 
-from collections import defaultdict
+import threading
+import time
 from dataclasses import dataclass, field
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connection
-from django.db.models import Count
-from django.db.models.functions import Coalesce
+from django.db import DatabaseError, connection
 from django.utils.translation import get_language
 
+from .caching import TTL, data_version
 from .filters import AgreementFilter, CountryLink, RegionLink, SectorLink
-from .models import Agreement, Country, Region
+from .models import Agreement, AgreementParty, Country, Forum, Region, Sector
 
-SCALAR_FACETS = ("kind", "status", "forum")
+FACETS = AgreementFilter.FACETS  # region, sector, country, kind, status, forum
+# Also held, though not shown as a facet: "what Russian companies signed" is a common question,
+# and in SQL it meant fetching most of the table's ids.
+INDEXED = (*FACETS, "party_country")
 
 
 @dataclass
@@ -29,156 +36,194 @@ class Option:
     children: list = field(default_factory=list)
 
 
-def english() -> bool:
-    return (get_language() or "ru").startswith("en")
+def bitset(positions, size: int) -> int:
+    """One int with the given bits set; ORing ints one bit at a time would copy the int each time."""
+    buffer = bytearray((size + 7) // 8)
+    for position in positions:
+        buffer[position >> 3] |= 1 << (position & 7)
+    return int.from_bytes(buffer, "little")
 
 
-def localized(row: dict, prefix: str) -> str:
-    return (english() and row.get(f"{prefix}name_en")) or row[f"{prefix}name_ru"]
+class FacetIndex:
+    """Which published agreements have which facet value, as bitsets over their positions."""
+
+    def __init__(self):
+        published = Agreement.objects.public().order_by("pk").values_list("pk", "kind", "status", "forum_id")
+        self.position: dict[int, int] = {}
+        scalars = {"kind": {}, "status": {}, "forum": {}}
+        for position, (pk, *values) in enumerate(published.iterator(chunk_size=10_000)):
+            self.position[pk] = position
+            for name, value in zip(("kind", "status", "forum"), values, strict=True):
+                if value is not None:
+                    scalars[name].setdefault(value, []).append(position)
+        self.size = len(self.position)
+        self.everything = (1 << self.size) - 1
+        self.labels: dict[str, dict[str, tuple[str, str]]] = {name: {} for name in INDEXED}
+        self.section_of: dict[str, str] = {}
+        forums = self.read_reference()
+        scalars["forum"] = {forums[pk]: positions for pk, positions in scalars["forum"].items()}
+        links = self.read_links()
+        self.bits = {
+            name: {value: bitset(positions, self.size) for value, positions in values.items()}
+            for name, values in {**scalars, **links}.items()
+        }
+
+    def read_reference(self) -> dict[int, str]:
+        """Codes, names and the section of each division; returns forum slugs by id."""
+        self.region_code, self.region_country = {}, {}
+        for pk, code, country, name_ru, name_en in Region.objects.values_list(
+            "pk", "code", "country_id", "name_ru", "name_en"
+        ):
+            self.region_code[pk], self.region_country[pk] = code, country
+            self.labels["region"][code] = (name_ru, name_en)
+        self.sector_codes = {}
+        for pk, code, section, name_ru, name_en in Sector.objects.values_list(
+            "pk", "code", "parent__code", "name_ru", "name_en"
+        ):
+            # A division counts under its own code and its section's: the filter's semantics.
+            self.sector_codes[pk] = (code, section) if section else (code,)
+            self.labels["sector"][code] = (name_ru, name_en)
+            if section:
+                self.section_of[code] = section
+        for code, name_ru, name_en in Country.objects.values_list("code", "name_ru", "name_en"):
+            self.labels["country"][code] = (name_ru, name_en)
+        forums = {}
+        for pk, slug, title in Forum.objects.values_list("pk", "slug", "title"):
+            forums[pk] = slug
+            self.labels["forum"][slug] = (title, title)
+        for name, choices in (("kind", Agreement.Kind.choices), ("status", Agreement.Status.choices)):
+            self.labels[name] = {value: (label, label) for value, label in choices}
+        return forums
+
+    def read_links(self) -> dict[str, dict[str, list[int]]]:
+        """Positions per region, sector (and section), country of implementation and party country.
+
+        A country holds its regions' agreements and those naming it directly, as the filter does."""
+        found = {"region": {}, "sector": {}, "country": {}, "party_country": {}}
+        position = self.position
+        party_links = AgreementParty.objects.values_list("agreement_id", "party__country_id")
+        for agreement, country in party_links.iterator(10_000):
+            if country is not None and (at := position.get(agreement)) is not None:
+                found["party_country"].setdefault(country, []).append(at)
+        for agreement, region in RegionLink.objects.values_list("agreement_id", "region_id").iterator(10_000):
+            if (at := position.get(agreement)) is not None:
+                found["region"].setdefault(self.region_code[region], []).append(at)
+                found["country"].setdefault(self.region_country[region], []).append(at)
+        for agreement, country in CountryLink.objects.values_list("agreement_id", "country_id").iterator(
+            10_000
+        ):
+            if (at := position.get(agreement)) is not None:
+                found["country"].setdefault(country, []).append(at)
+        for agreement, sector in SectorLink.objects.values_list("agreement_id", "sector_id").iterator(10_000):
+            if (at := position.get(agreement)) is not None:
+                for code in self.sector_codes[sector]:
+                    found["sector"].setdefault(code, []).append(at)
+        return found
+
+    def matching(self, name: str, values) -> int:
+        """Agreements having any of the values (one parameter's values are ORed)."""
+        result = 0
+        for value in values:
+            result |= self.bits[name].get(value, 0)
+        return result
+
+    def of_ids(self, ids) -> int:
+        position = self.position
+        return bitset((position[pk] for pk in ids if pk in position), self.size)
 
 
-def region_options(base, selected) -> list[Option]:
-    rows = (
-        RegionLink.objects.filter(agreement__in=base)
-        .values("region__code", "region__name_ru", "region__name_en")
-        .annotate(n=Count("agreement_id"))
-        .order_by("-n", "region__code")
-    )
-    return [
-        Option(r["region__code"], localized(r, "region__"), r["n"], r["region__code"] in selected)
-        for r in rows
-    ]
+_lock = threading.Lock()
+_built: tuple[str, float, FacetIndex] | None = None
 
 
-def sector_options(base, selected) -> list[Option]:
-    """Sections with their divisions nested; one query (an agreement counts once per division)."""
-    rows = (
-        SectorLink.objects.filter(agreement__in=base)
-        .values(
-            "sector__code",
-            "sector__name_ru",
-            "sector__name_en",
-            "sector__parent__code",
-            "sector__parent__name_ru",
-            "sector__parent__name_en",
-        )
-        .annotate(n=Count("agreement_id"))
-    )
-    sections: dict[str, Option] = {}
-    divisions = defaultdict(list)
-    for row in rows:
-        if row["sector__parent__code"] is None:
-            sections[row["sector__code"]] = Option(
-                row["sector__code"], localized(row, "sector__"), row["n"], row["sector__code"] in selected
-            )
-        else:
-            divisions[row["sector__parent__code"]].append(
-                (
-                    row,
-                    Option(
-                        row["sector__code"],
-                        localized(row, "sector__"),
-                        row["n"],
-                        row["sector__code"] in selected,
-                    ),
-                )
-            )
-    for code, children in divisions.items():
-        if code not in sections:
-            parent_row = children[0][0]
-            sections[code] = Option(code, localized(parent_row, "sector__parent__"), 0, code in selected)
-        sections[code].children = sorted((option for _, option in children), key=lambda o: o.value)
-    section_totals = section_counts(base) if divisions else {}
-    for code, option in sections.items():
-        option.count = section_totals.get(code, option.count)
-    return sorted(sections.values(), key=lambda o: (-o.count, o.value))
+def current_index() -> FacetIndex:
+    """This process's index for the current data version, built on first use after a change."""
+    global _built
+    version = data_version()
+    with _lock:
+        if _built is None or _built[0] != version or time.monotonic() - _built[1] > TTL:
+            _built = (version, time.monotonic(), FacetIndex())
+        return _built[2]
 
 
-def section_counts(base) -> dict[str, int]:
-    """Agreements per section, each counted once however many of its divisions it names."""
-    rows = (
-        SectorLink.objects.filter(agreement__in=base)
-        .annotate(section=Coalesce("sector__parent__code", "sector__code"))
-        .values("section")
-        .annotate(n=Count("agreement_id", distinct=True))
-    )
-    return {row["section"]: row["n"] for row in rows}
-
-
-def country_options(base, selected) -> list[Option]:
-    """A country counts an agreement once, whether through its regions or named directly."""
+def build_index_early(log) -> None:
     try:
-        base_sql, base_params = base.values("pk").query.sql_with_params()
-    except EmptyResultSet:  # e.g. a search of punctuation only
-        return []
-    tables = {
-        "region_link": RegionLink._meta.db_table,
-        "region": Region._meta.db_table,
-        "country_link": CountryLink._meta.db_table,
-        "country": Country._meta.db_table,
-    }
-    sql = """
-        SELECT u.country_id, c.name_ru, c.name_en, COUNT(*) AS n FROM (
-            SELECT rl.agreement_id, r.country_id
-              FROM {region_link} rl JOIN {region} r ON r.id = rl.region_id
-             WHERE rl.agreement_id IN ({base})
-            UNION
-            SELECT cl.agreement_id, cl.country_id FROM {country_link} cl
-             WHERE cl.agreement_id IN ({base})
-        ) u JOIN {country} c ON c.code = u.country_id
-        GROUP BY u.country_id, c.name_ru, c.name_en
-        ORDER BY n DESC, u.country_id
-    """.format(base=base_sql, **tables)  # noqa: S608 - table names from model metadata; values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*base_params, *base_params])
-        rows = cursor.fetchall()
-    return [
-        Option(code, (english() and name_en) or name_ru, n, code in selected)
-        for code, name_ru, name_en, n in rows
-    ]
+        current_index()
+    except DatabaseError as error:
+        log.warning("Facet index not built at start-up: %s", error)
+    finally:
+        connection.close()  # the worker's requests open their own
 
 
-def scalar_options(filterset: AgreementFilter, dimensions) -> dict[str, list[Option]]:
-    """Kind, status and forum counts; inactive ones share a single GROUP BY over the filtered list."""
+def forget_index() -> None:
+    """Drop the index (tests: a rolled-back test can reuse history ids, hence data versions)."""
+    global _built
+    with _lock:
+        _built = None
+
+
+def label(index: FacetIndex, name: str, value: str) -> str:
+    names = index.labels[name].get(value)
+    if not names:
+        return value
+    english = (get_language() or "ru").startswith("en")
+    return str((english and names[1]) or names[0])
+
+
+def options(index: FacetIndex, name: str, base: int, selected: set, values=None) -> list[Option]:
+    found = []
+    for value, bits in index.bits[name].items():
+        if values is not None and value not in values:
+            continue
+        if count := (base & bits).bit_count():
+            found.append(Option(value, label(index, name, value), count, value in selected))
+    return found
+
+
+def sector_options(index: FacetIndex, base: int, selected: set) -> list[Option]:
+    """Sections, each with its divisions nested; an agreement counts once per section."""
+    sections = {code for code in index.bits["sector"] if code not in index.section_of}
+    tops = {o.value: o for o in options(index, "sector", base, selected, sections)}
+    for child in sorted(
+        options(index, "sector", base, selected, index.section_of.keys()), key=lambda o: o.value
+    ):
+        tops[index.section_of[child.value]].children.append(child)
+    return sorted(tops.values(), key=lambda o: (-o.count, o.value))
+
+
+def by_count(found: list[Option], key: str) -> list[Option]:
+    return sorted(found, key=lambda o: (-o.count, getattr(o, key)))
+
+
+def residual_bits(index: FacetIndex, filterset: AgreementFilter, active: dict) -> int:
+    """The filters the index does not hold (party, dates, search), run in SQL as one id list."""
+    others = [name for name in active if name not in INDEXED and name != "sort"]
+    if not others:
+        return index.everything
+    ids = filterset.queryset_only(others).values_list("pk", flat=True)
+    return index.of_ids(ids.iterator(chunk_size=10_000))
+
+
+def facet_counts(filterset: AgreementFilter) -> tuple[int, dict[str, list[Option]]]:
+    """The number of matching agreements, and every facet counted under the other filters."""
+    index = current_index()
     active = filterset.active_params()
-    results = {}
-    inactive = [d for d in dimensions if d not in active]
-    groups = [(inactive, filterset.queryset_without(""))] if inactive else []
-    groups += [([d], filterset.queryset_without(d)) for d in dimensions if d in active]
-    for names, base in groups:
-        columns = [{"forum": "forum__slug"}.get(n, n) for n in names]
-        extra = ["forum__title"] if "forum" in names else []
-        counts = defaultdict(lambda: defaultdict(int))
-        titles = {}
-        for row in base.values(*columns, *extra).annotate(n=Count("pk")).order_by():
-            for name, column in zip(names, columns, strict=True):
-                counts[name][row[column]] += row["n"]
-            if extra:
-                titles[row["forum__slug"]] = row["forum__title"]
-        for name in names:
-            selected = set(active.get(name, []))
-            labels = (
-                dict(Agreement.Kind.choices if name == "kind" else Agreement.Status.choices)
-                if name != "forum"
-                else titles
-            )
-            results[name] = sorted(
-                (
-                    Option(value, str(labels.get(value, value)), n, value in selected)
-                    for value, n in counts[name].items()
-                    if value is not None
-                ),
-                key=lambda o: (-o.count, o.label),
-            )
-    return results
+    chosen = {name: index.matching(name, active[name]) for name in INDEXED if name in active}
+    base = residual_bits(index, filterset, active)
 
+    def without(skipped: str | None) -> int:
+        bits = base
+        for name, matching in chosen.items():
+            if name != skipped:
+                bits &= matching
+        return bits
 
-def facet_counts(filterset: AgreementFilter) -> dict[str, list[Option]]:
-    active = filterset.active_params()
-    facets = {
-        "region": region_options(filterset.queryset_without("region"), set(active.get("region", []))),
-        "sector": sector_options(filterset.queryset_without("sector"), set(active.get("sector", []))),
-        "country": country_options(filterset.queryset_without("country"), set(active.get("country", []))),
-    }
-    facets.update(scalar_options(filterset, SCALAR_FACETS))
-    return facets
+    facets = {}
+    for name in FACETS:
+        selected = set(active.get(name, []))
+        if name == "sector":
+            facets[name] = sector_options(index, without(name), selected)
+        else:
+            found = options(index, name, without(name), selected)
+            facets[name] = by_count(found, "label" if name in ("kind", "status", "forum") else "value")
+    return without(None).bit_count(), facets

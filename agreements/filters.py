@@ -247,12 +247,11 @@ class AgreementFilter(django_filters.FilterSet):
             return ("-search_rank", "pk")
         return SORTS[key]
 
-    def queryset_without(self, skipped: str):
-        """The agreements matching every active filter but ``skipped``, unordered: a facet's base."""
+    def queryset_only(self, names):
+        """The agreements matching just the named active filters, unordered (facets.py counts the rest)."""
         queryset = self.queryset.all()
-        for name, value in self.form.cleaned_data.items():
-            if name not in (skipped, "sort"):
-                queryset = self.filters[name].filter(queryset, value)
+        for name in names:
+            queryset = self.filters[name].filter(queryset, self.form.cleaned_data[name])
         return queryset.order_by()
 
     def active_params(self) -> dict:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 
 from . import exports, querystrings
 from .caching import cached
-from .facets import facet_counts, region_options, sector_options
+from .facets import facet_counts
 from .filters import SORT_LABELS, AgreementFilter, public_filterset
 from .models import Agreement, AgreementParty, Forum, Party, Region, Sector, Source
 
@@ -131,13 +131,13 @@ def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple[int, dict,
 
     Rendering ~300 facet links took longer than counting them once cached, so the HTML is kept too.
     """
-    facets = facet_counts(filterset)
+    total, facets = facet_counts(filterset)
     list_url = reverse("agreement_list")
     for name, options in facets.items():
         for option in options:
             attach_urls(option, name, filters, list_url)
     html = render_to_string("agreements/_facets.html", {"facets": facets})
-    return filterset.qs.count(), facets, html, dict(chip_labels(facets))
+    return total, facets, html, dict(chip_labels(facets))
 
 
 def choice_label(name, value):
@@ -287,25 +287,22 @@ def source_detail(request, slug):
     return render(request, "agreements/source_detail.html", {"source": source})
 
 
+def home_counts():
+    everything = public_filterset({})
+    everything.is_valid()
+    total, facets = facet_counts(everything)
+    totals = {
+        "agreements": total,
+        "parties": Party.objects.filter(agreement_links__agreement__is_published=True).distinct().count(),
+        "forums": Forum.objects.filter(agreements__is_published=True).distinct().count(),
+    }
+    return facets["region"], facets["sector"], totals
+
+
 @require_safe
 def home(request):
     public = Agreement.objects.public()
-    everything = public.order_by()
-    regions, sectors, totals = cached(
-        "home",
-        {},
-        lambda: (
-            region_options(everything, set()),
-            sector_options(everything, set()),
-            {
-                "agreements": everything.count(),
-                "parties": Party.objects.filter(agreement_links__agreement__is_published=True)
-                .distinct()
-                .count(),
-                "forums": Forum.objects.filter(agreements__is_published=True).distinct().count(),
-            },
-        ),
-    )
+    regions, sectors, totals = cached("home", {}, home_counts)
     for option in regions:
         option.url = reverse("agreement_list") + querystrings.encode({"region": [option.value]})
     for option in sectors:

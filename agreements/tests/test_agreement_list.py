@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from agreements import querystrings
+from agreements.facets import current_index
 from agreements.filters import reference_ids
 from agreements.models import Agreement, Country, Region, Sector
 
@@ -163,11 +164,25 @@ def test_it_makes_a_constant_number_of_queries_whatever_the_page_size(
         )
     for model in (Region, Sector, Country):
         reference_ids(model)  # a running site has its reference codes cached
+    current_index()  # and its facet index built (once per data version, see the next test)
     with django_assert_max_num_queries(12):
         response = client.get(LIST, {"region": "KZ-31"})
     assert count(response) == 210
     with django_assert_max_num_queries(12):
         client.get(LIST, {"sector": "C", "party_country": "RU", "kind": "agreement"})
+
+
+@pytest.mark.django_db
+def test_it_builds_the_facet_index_in_a_constant_number_of_queries(db, django_assert_num_queries):
+    parties = [make_party(), make_party(country="RU")]
+    for n in range(60):
+        make_agreement(slug=f"bulk-{n}", parties=parties, regions=["KZ-31", "RU-MOS"], sectors=["21", "52"])
+    # The data version, the agreements, four reference tables and four link tables.
+    with django_assert_num_queries(10):
+        index = current_index()
+    assert index.size == 60
+    with django_assert_num_queries(1):  # the data version only: unchanged, so the index is kept
+        assert current_index() is index
 
 
 @pytest.mark.django_db

@@ -1,0 +1,95 @@
+"""The in-memory facet index counts exactly what the FilterSet's SQL returns."""
+
+import pytest
+from django.core.management import call_command
+
+from agreements.facets import current_index, facet_counts
+from agreements.filters import public_filterset
+from agreements.models import Agreement, Party
+
+from .factories import make_agreement, make_party
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(db):
+    call_command("generate_demo_data", agreements=150, seed=3, no_progress=True, verbosity=0)
+
+
+def sql_count(params: dict) -> int:
+    return valid(params).qs.count()
+
+
+def valid(params):
+    filterset = public_filterset(params)
+    assert filterset.is_valid(), filterset.errors
+    return filterset
+
+
+def filter_combinations() -> list[dict]:
+    party = Party.objects.filter(agreement_links__agreement__is_published=True).first()
+    signed = Agreement.objects.public().exclude(signed_on=None).order_by("signed_on")[20].signed_on
+    return [
+        {},
+        {"region": ["KZ-75", "RU-MOW"]},
+        {"sector": ["C"]},
+        {"sector": ["C", "46"], "country": ["RU"]},
+        {"country": ["KZ"], "kind": ["mou", "agreement"], "status": ["signed"]},
+        {"q": "удобрений"},
+        {"party_country": ["RU"], "region": ["KZ-75"]},
+        {"party": [party.slug], "signed_from": signed.isoformat()},
+        {
+            "signed_to": signed.isoformat(),
+            "sector": ["C"],
+            "forum": [Agreement.objects.exclude(forum=None).first().forum.slug],
+        },
+    ]
+
+
+def test_it_counts_every_option_as_the_sql_filter_would(demo):
+    for params in filter_combinations():
+        filterset = valid(params)
+        total, facets = facet_counts(filterset)
+        assert total == filterset.qs.count(), params
+        for name, options in facets.items():
+            for option in options:
+                for item in [option, *option.children]:
+                    assert item.count == sql_count({**params, name: [item.value]}), (params, name, item.value)
+
+
+def test_it_lists_every_value_that_has_agreements(demo):
+    """No option is missing: the options' counts add up to the agreements that have that facet."""
+    total, facets = facet_counts(valid({}))
+    kinds = sum(option.count for option in facets["kind"])
+    assert kinds == total == Agreement.objects.public().count()
+    regions = {option.value for option in facets["region"]}
+    assert regions == set(
+        Agreement.objects.public().filter(regions__isnull=False).values_list("regions__code", flat=True)
+    )
+
+
+def test_it_rebuilds_the_index_when_the_data_changes(db):
+    parties = [make_party(), make_party(country="RU")]
+    make_agreement(parties=parties, regions=["KZ-31"])
+    first = current_index()
+    assert facet_counts(valid({"region": ["KZ-31"]}))[0] == 1
+    make_agreement(parties=parties, regions=["KZ-31"])
+    assert current_index() is not first
+    assert facet_counts(valid({"region": ["KZ-31"]}))[0] == 2
+
+
+def test_it_ignores_drafts(db):
+    parties = [make_party(), make_party(country="RU")]
+    make_agreement(parties=parties, regions=["KZ-31"], published=False)
+    make_agreement(parties=parties, regions=["KZ-31"])
+    total, facets = facet_counts(valid({}))
+    assert total == 1
+    assert [(o.value, o.count) for o in facets["region"]] == [("KZ-31", 1)]
+
+
+def test_it_finds_nothing_for_a_search_of_punctuation_only(db):
+    make_agreement(parties=[make_party(), make_party(country="RU")], regions=["KZ-31"])
+    total, facets = facet_counts(valid({"q": "«»!"}))
+    assert total == 0
+    assert all(options == [] for options in facets.values())
