@@ -8,6 +8,7 @@ edit through the admin or an import writes history, so it changes the version at
 worker; bulk loads that bypass history (demo data) are covered by the expiry.
 """
 
+import functools
 import hashlib
 import json
 
@@ -19,16 +20,20 @@ from .models import Agreement, AgreementParty, Forum, Party, PartyAlias, StatusC
 
 TTL = 300  # seconds
 # Party names and aliases are searched, so their edits change results too.
-# Party names and aliases are searched, so their edits change results too.
 VERSIONED = (Agreement, AgreementParty, Forum, Party, PartyAlias, StatusChange)
 
 
-def data_version() -> str:
+@functools.cache
+def version_query() -> str:
+    # simple-history builds a manager class on every ``Model.history`` access: do it once.
     tables = [model.history.model._meta.db_table for model in VERSIONED]
     # Table names come from model metadata, never from input.
-    selects = ", ".join(f"(SELECT MAX(history_id) FROM {table})" for table in tables)  # noqa: S608
+    return "SELECT " + ", ".join(f"(SELECT MAX(history_id) FROM {table})" for table in tables)  # noqa: S608
+
+
+def data_version() -> str:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {selects}")
+        cursor.execute(version_query())
         return ":".join(str(value or 0) for value in cursor.fetchone())
 
 

@@ -35,16 +35,24 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+LISTED_FIELDS = ("slug", "title", "kind", "status", "signed_on", "subject")
+LISTED_PARTY_FIELDS = ("agreement_id", "party__slug", "party__name", "party__legal_form", "party__country")
+
+
 def with_listing_relations(queryset):
-    """What a listed agreement shows besides its own columns, fetched in a fixed number of queries."""
-    # The search columns are the widest in the row and a list never shows them.
+    """What a listed agreement shows, fetched in a fixed number of queries.
+
+    Only the columns the list shows: building the 50 rows' model instances was a third of a cold
+    listing's time at 100,000 agreements, and the search columns are the widest in the row."""
     return (
-        queryset.defer("search_text", "search_stems", "search_vector", "source_quote")
+        queryset.only(*LISTED_FIELDS, "forum__slug", "forum__number", "forum__title")
         .select_related("forum")
         .prefetch_related(
             Prefetch(
                 "party_links",
-                queryset=AgreementParty.objects.select_related("party__country").order_by("order", "pk"),
+                queryset=AgreementParty.objects.select_related("party__country")
+                .only(*LISTED_PARTY_FIELDS)
+                .order_by("order", "pk"),
             ),
             "regions",
         )
@@ -64,12 +72,15 @@ class ItemLabels:
         self.agreement = reverse("agreement_list")
         self.party = reverse("party_detail", args=["-"]).removesuffix("-/")
         self.region = reverse("region_detail", args=["-"]).removesuffix("-/")
+        self.forum = reverse("forum_detail", args=["-"]).removesuffix("-/")
 
     def label(self, agreements):
         for agreement in agreements:
             agreement.kind_label = self.kinds.get(agreement.kind, agreement.kind)
             agreement.status_label = self.statuses.get(agreement.status, agreement.status)
             agreement.url = f"{self.agreement}{agreement.slug}/"
+            if agreement.forum:
+                agreement.forum.url = f"{self.forum}{agreement.forum.slug}/"
             for link in agreement.party_links.all():
                 link.party.url = f"{self.party}{link.party.slug}/"
             for region in agreement.regions.all():
