@@ -1,6 +1,6 @@
 """Public exports of exactly the filtered list: XLSX, CSV and JSON, streamed at any size.
 
-The rows are the listing's FilterSet queryset, read in one query through a chunked iterator (each
+The rows are the listing's FilterSet queryset, read in one query a chunk at a time (each
 row's linked parties, regions, countries and sectors come as keys from subqueries) and written as
 they arrive, so memory does not grow with the number of rows. The columns are
 for readers — labels, names and links — and are defined once here for all three formats; the
@@ -151,7 +151,7 @@ def names(keys: str, labels: dict) -> str:
 
 def rows(filterset: AgreementFilter, base_url: str) -> Iterator[tuple]:
     """The cells of ``COLUMNS``, a tuple per agreement: the listing's rows in its order, read in one
-    query through a server-side cursor, so memory does not grow with the number of rows."""
+    query a chunk at a time, so memory does not grow with the number of rows."""
     context = Context(base_url)
     detail, source = base_url + context.detail_prefix, base_url + context.source_prefix
     kinds, statuses = context.kinds, context.statuses
