@@ -48,6 +48,8 @@ def column_letter(index: int) -> str:
 
 
 def cell(ref: str, value, style: int = 0) -> str:
+    if value.__class__ is str and not style:  # most cells of an export: the shortest path
+        return f'<c r="{ref}" t="inlineStr"><is><t>{escape(value)}</t></is></c>' if value else ""
     if value is None or value == "":
         return ""
     if isinstance(value, str):

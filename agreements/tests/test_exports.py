@@ -11,6 +11,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from agreements import exports
+from agreements.filters import public_filterset
 from agreements.models import Agreement, AgreementParty, Region
 
 from .factories import make_agreement, make_party
@@ -212,3 +214,16 @@ def test_it_streams_in_bounded_memory(client, db):
         small = peak_traced_memory(client, extension, {"kind": "memorandum"})
         large = peak_traced_memory(client, extension, {})  # six times the rows, six chunks
         assert large < small * 1.5 + 1_000_000, (extension, small, large)
+
+
+@pytest.mark.django_db
+def test_a_download_stopped_midway_leaves_the_connection_usable(client, db):
+    bulk_agreements(2_500, "agreement")  # more than one chunk of rows
+    filterset = public_filterset({})
+    assert filterset.is_valid()
+    stream = exports.csv_stream(filterset, "http://testserver")
+    next(stream), next(stream)
+    stream.close()  # as when the client goes away: the query is cancelled mid-way
+    assert Agreement.objects.filter(kind="agreement").count() == 2_500
+    _, content = export(client, "csv")
+    assert len(csv_rows(content)) == 2_501
