@@ -6,7 +6,7 @@ admin exports can be edited in Excel and imported back, and importing it unchang
 
 Headers are the Russian names of the fields («Название», «Стороны»); an import also accepts the
 plain field names (``title``, ``parties``) and the English names, in any letter case. Cells are read
-the way staff type them (see :mod:`agreements.imports`); anything that cannot be understood is a row
+the way staff type them (see :mod:`agreements.imports.cells`); anything that cannot be understood is a row
 error naming the column, in Russian, and a file with any error writes nothing.
 """
 
@@ -21,12 +21,7 @@ from import_export.results import RowResult
 from openpyxl.utils import get_column_letter
 from slugify import slugify
 
-from .imports import (
-    NO_ROWS,
-    ImportFileError,
-    ImportResult,
-    NotFound,
-    References,
+from .imports.cells import (
     cell_text,
     choice_lookup,
     is_blank,
@@ -39,6 +34,9 @@ from .imports import (
     russian_labels,
     split_list,
 )
+from .imports.files import NO_ROWS, ImportFileError
+from .imports.references import NotFound, References
+from .imports.results import ImportResult
 from .models import MIN_PUBLISHED_PARTIES, Agreement, AgreementParty, Forum, Party, Region, Sector
 from .search import refresh_search_fields
 from .status import timeline_from_status
@@ -143,7 +141,7 @@ class NaceCodeWidget(widgets.Widget):
 
 
 class ReferenceWidget(widgets.Widget):
-    """A foreign key named by code, slug or name (see :class:`~agreements.imports.References`)."""
+    """A foreign key named by code, slug or name (see :class:`~agreements.imports.references.References`)."""
 
     refs = None  # the Resource's References, set when it is created
 
