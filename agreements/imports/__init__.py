@@ -16,6 +16,8 @@ The modules, each with one job:
 * ``cells`` — reading one cell: text, dates, amounts, yes/no, lists, names, NACE codes, choices;
 * ``references`` — finding regions, countries, sectors, forums, sources and parties by what staff type;
 * ``results`` — an import's outcome as row-and-column problems;
+* ``widgets`` — the cell widgets and the relation field the Resources' columns use;
+* ``base`` — ``RegistryResource``, the behaviour every Resource shares;
 * ``admin`` — the admin's upload form and import/export mixin.
 
 The per-model Resources (the columns themselves) live in ``agreements.resources``; the command
