@@ -14,7 +14,7 @@ from .forms import (
     change_url,
     probable_duplicates,
 )
-from .imports import RegistryImportExportMixin
+from .imports.admin import RegistryImportExportMixin
 from .merging import merge_parties
 from .models import (
     MIN_PUBLISHED_PARTIES,

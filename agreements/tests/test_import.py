@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
-from agreements.imports import CSV, XLSX
+from agreements.imports.files import CSV, XLSX
 from agreements.models import Agreement, AgreementParty, Forum, Party, PartyAlias, Region, Sector
 from agreements.resources import (
     AgreementResource,

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from tqdm import tqdm
 
-from agreements.imports import ImportFileError, read_file
+from agreements.imports.files import ImportFileError, read_file
 from agreements.resources import AgreementResource
 
 

@@ -1,0 +1,240 @@
+"""Finding reference data and parties by what staff type: a code, a slug, a name or an alias.
+
+Each import (or export) loads every table it needs once; a name that matches nothing or several
+records raises :class:`NotFound` with a Russian message that suggests close spellings.
+"""
+
+import difflib
+import re
+from collections import defaultdict
+
+from django.utils import translation
+
+from .cells import cell_text, nace_code, name_key
+
+
+class NotFound(LookupError):
+    pass
+
+
+class NameIndex:
+    """Objects by exact codes (tried first) and by normalised names; reports ambiguity."""
+
+    def __init__(self):
+        self.codes: dict[str, object] = {}
+        self.names: dict[str, dict] = defaultdict(dict)
+        self.spellings: dict[str, str] = {}  # normalised name -> the name as written
+
+    def add_code(self, code, obj):
+        if code:
+            self.codes[name_key(code)] = obj
+
+    def add_name(self, name, obj):
+        if name:
+            self.names[name_key(name)][obj.pk] = obj
+            self.spellings.setdefault(name_key(name), name)
+
+    def find(self, text):
+        """The object, ``None`` if nothing matches, or a list of candidates if several do."""
+        key = name_key(text)
+        if key in self.codes:
+            return self.codes[key]
+        found = list(self.names.get(key, {}).values())
+        if len(found) == 1:
+            return found[0]
+        return found or None
+
+    def suggestions(self, text, limit=3) -> list[str]:
+        """Names close to a misspelt one (codes are too alike to suggest from)."""
+        close = difflib.get_close_matches(name_key(text), list(self.spellings), n=limit, cutoff=0.8)
+        return [self.spellings[key] for key in close]
+
+
+def _quoted(items) -> str:
+    return ", ".join(f"«{item}»" for item in items)
+
+
+class References:
+    """Regions, sectors, countries, forums, sources and parties, loaded once per import or export."""
+
+    def __init__(self):
+        self._cache = {}
+
+    def reset(self):
+        self._cache.clear()
+
+    def _index(self, kind):
+        if kind not in self._cache:
+            self._cache[kind] = getattr(self, f"_load_{kind}")()
+        return self._cache[kind]
+
+    # Loaders
+
+    def _load_regions(self):
+        from ..models import Region
+
+        index = NameIndex()
+        for region in Region.objects.all():
+            index.add_code(region.code, region)
+            for name in (region.name_ru, region.name_en, region.name_kk):
+                index.add_name(name, region)
+            with translation.override("ru"):
+                index.add_name(str(region), region)
+        return index
+
+    def _load_countries(self):
+        from ..models import Country
+
+        index = NameIndex()
+        for country in Country.objects.all():
+            index.add_code(country.code, country)
+            index.add_name(country.name_ru, country)
+            index.add_name(country.name_en, country)
+        return index
+
+    def _load_sectors(self):
+        from ..models import Sector
+
+        index = NameIndex()
+        for sector in Sector.objects.all():
+            index.add_code(sector.code, sector)
+            index.add_name(sector.name_ru, sector)
+            index.add_name(sector.name_en, sector)
+        return index
+
+    def _load_forums(self):
+        from ..models import Forum
+
+        index = NameIndex()
+        for forum in Forum.objects.all():
+            index.add_code(forum.slug, forum)
+            index.add_name(forum.title, forum)
+        return index
+
+    def _load_sources(self):
+        from ..models import Source
+
+        index = NameIndex()
+        for source in Source.objects.all():
+            index.add_code(source.slug, source)
+            index.add_name(source.title, source)
+        return index
+
+    def _load_parties(self):
+        from ..models import Party
+
+        return PartyMatcher(Party.objects.prefetch_related("aliases"))
+
+    # Lookups: each returns the object or raises NotFound with a Russian message.
+
+    def _find(self, kind, text, not_found, ambiguous):
+        index = self._index(kind)
+        found = index.find(text)
+        if found is None:
+            close = index.suggestions(text)
+            maybe = f" Похожие: {_quoted(close)}." if close else ""
+            raise NotFound(not_found.format(text=text) + maybe)
+        if isinstance(found, list):
+            raise NotFound(ambiguous.format(text=text, options=_quoted(str(obj) for obj in found)))
+        return found
+
+    def region(self, text):
+        match = re.search(r"\(([A-Za-z]{2}-[A-Za-z0-9]{1,3})\)\s*$", text)  # «Жамбылская область (KZ-31)»
+        return self._find(
+            "regions",
+            match.group(1) if match else text,
+            "Регион «{text}» не найден: укажите код ISO 3166-2 (например, KZ-31) "
+            "или название из справочника.",
+            "Регион «{text}» неоднозначен: подходят {options}. Укажите код ISO 3166-2.",
+        )
+
+    def country(self, text):
+        return self._find(
+            "countries",
+            text,
+            "Страна «{text}» не найдена: укажите код ISO 3166-1 alpha-2 (например, KZ, RU).",
+            "Страна «{text}» неоднозначна: подходят {options}. Укажите код.",
+        )
+
+    def sector(self, text):
+        code = nace_code(text)
+        sector = self._find(
+            "sectors",
+            code or text,
+            "Отрасль «{text}» не найдена: укажите код NACE — раздел (C) или подраздел (21).",
+            "Отрасль «{text}» неоднозначна: подходят {options}. Укажите код NACE.",
+        )
+        section = re.match(r"^\s*([A-Ua-u])\s*[.\-]?\s*\d", cell_text(text))
+        if code and section and sector.parent_id and sector.parent.code != section.group(1).upper():
+            raise NotFound(
+                f"Подраздел {sector.code} входит в раздел {sector.parent.code}, "
+                f"а не в {section.group(1).upper()}."
+            )
+        return sector
+
+    def forum(self, text):
+        return self._find(
+            "forums",
+            text,
+            "Форум «{text}» не найден: укажите адрес (slug) или название существующего форума.",
+            "Форум «{text}» неоднозначен: подходят {options}. Укажите адрес (slug).",
+        )
+
+    def source(self, text):
+        return self._find(
+            "sources",
+            text,
+            "Источник «{text}» не найден: укажите адрес (slug) существующего источника.",
+            "Источник «{text}» неоднозначен: подходят {options}. Укажите адрес (slug).",
+        )
+
+    @property
+    def parties(self) -> "PartyMatcher":
+        return self._index("parties")
+
+
+class PartyMatcher:
+    """Finds a party by slug, name, display name, short name or alias (case and quotes ignored)."""
+
+    def __init__(self, parties):
+        self.by_slug = {}
+        self.by_name = defaultdict(dict)
+        for party in parties:
+            self.by_slug[party.slug.casefold()] = party
+            names = [party.name, party.display_name, party.short_name]
+            names += [alias.name for alias in party.aliases.all()]
+            for name in names:
+                if name:
+                    self.by_name[name_key(name)][party.pk] = party
+
+    def match(self, text):
+        """The party, or raises NotFound naming the problem in Russian."""
+        slug = text.strip().casefold()
+        if slug in self.by_slug:
+            return self.by_slug[slug]
+        found = list(self.by_name.get(name_key(text), {}).values())
+        if len(found) == 1:
+            return found[0]
+        if found:
+            # Sorted by slug: the message must not depend on the order the database returned parties in.
+            found.sort(key=lambda party: party.slug)
+            options = ", ".join(f"{party.display_name} (slug {party.slug})" for party in found)
+            raise NotFound(f"Участник «{text}» неоднозначен: подходят {options}. Укажите slug нужного.")
+        close = difflib.get_close_matches(name_key(text), list(self.by_name), n=3, cutoff=0.8)
+        maybe = ""
+        if close:
+            names = {party.display_name for key in close for party in self.by_name[key].values()}
+            maybe = f" Похожие: {_quoted(sorted(names))}."
+        raise NotFound(
+            f"Участник «{text}» не найден: укажите полное или краткое название, вариант написания или "
+            f"slug существующего участника (новых добавляют в разделе «Участники»).{maybe}"
+        )
+
+    def label(self, party) -> str:
+        """How an export names the party: its display name if that finds it again, else its slug."""
+        try:
+            if self.match(party.display_name).pk == party.pk:
+                return party.display_name
+        except NotFound:
+            pass
+        return party.slug
