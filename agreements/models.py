@@ -16,14 +16,17 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
-class LocalizedNameMixin:
-    """``name`` in the active language: Russian by default, English for an English session."""
+def localized(name_ru: str, name_en: str) -> str:
+    """The name in the active language: Russian by default, English for an English session."""
+    if name_en and (get_language() or "ru").startswith("en"):
+        return name_en
+    return name_ru
 
+
+class LocalizedNameMixin:
     @property
     def name(self) -> str:
-        if (get_language() or "ru").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_ru
+        return localized(self.name_ru, self.name_en)
 
 
 # --- Reference data -------------------------------------------------------------------------
@@ -259,7 +262,11 @@ class Party(models.Model):
 
     @property
     def display_name(self) -> str:
-        return f"{self.legal_form} «{self.name}»" if self.legal_form else self.name
+        return self.format_display_name(self.name, self.legal_form)
+
+    @staticmethod
+    def format_display_name(name: str, legal_form: str) -> str:
+        return f"{legal_form} «{name}»" if legal_form else name
 
     def get_absolute_url(self):
         return reverse("party_detail", args=[self.slug])

@@ -18,6 +18,7 @@ from . import exports, querystrings
 from .caching import cached
 from .facets import facet_counts
 from .filters import SORT_LABELS, AgreementFilter, public_filterset
+from .listing import listed
 from .models import Agreement, AgreementParty, Forum, Party, Region, Sector, Source
 
 DETAIL_PAGE_AGREEMENTS = 50
@@ -33,63 +34,6 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
-
-
-LISTED_FIELDS = ("slug", "title", "kind", "status", "signed_on", "subject")
-LISTED_PARTY_FIELDS = ("agreement_id", "party__slug", "party__name", "party__legal_form", "party__country")
-
-
-def with_listing_relations(queryset):
-    """What a listed agreement shows, fetched in a fixed number of queries.
-
-    Only the columns the list shows: building the 50 rows' model instances was a third of a cold
-    listing's time at 100,000 agreements, and the search columns are the widest in the row."""
-    return (
-        queryset.only(*LISTED_FIELDS, "forum__slug", "forum__number", "forum__title")
-        .select_related("forum")
-        .prefetch_related(
-            Prefetch(
-                "party_links",
-                queryset=AgreementParty.objects.select_related("party__country")
-                .only(*LISTED_PARTY_FIELDS)
-                .order_by("order", "pk"),
-            ),
-            "regions",
-        )
-    )
-
-
-class ItemLabels:
-    """Labels and link prefixes for listed agreements, computed once per page.
-
-    ``get_kind_display()`` re-hashes every lazy choice label and ``reverse()`` walks the URL
-    patterns; per item, with parties and regions, they were most of a listing's render time.
-    """
-
-    def __init__(self):
-        self.kinds = {value: str(label) for value, label in Agreement.Kind.choices}
-        self.statuses = {value: str(label) for value, label in Agreement.Status.choices}
-        self.agreement = reverse("agreement_list")
-        self.party = reverse("party_detail", args=["-"]).removesuffix("-/")
-        self.region = reverse("region_detail", args=["-"]).removesuffix("-/")
-        self.forum = reverse("forum_detail", args=["-"]).removesuffix("-/")
-
-    def label(self, agreements):
-        for agreement in agreements:
-            agreement.kind_label = self.kinds.get(agreement.kind, agreement.kind)
-            agreement.status_label = self.statuses.get(agreement.status, agreement.status)
-            agreement.url = f"{self.agreement}{agreement.slug}/"
-            if agreement.forum:
-                agreement.forum.url = f"{self.forum}{agreement.forum.slug}/"
-            for link in agreement.party_links.all():
-                link.party.url = f"{self.party}{link.party.slug}/"
-            for region in agreement.regions.all():
-                region.url = f"{self.region}{region.code}/"
-        return agreements
-
-
-def listed(agreements) -> list:
-    return ItemLabels().label(list(agreements))
 
 
 def paginate(request, queryset, per_page, count=None):
@@ -181,9 +125,7 @@ def render_listing(request, filterset: AgreementFilter) -> str:
     params = filterset.active_params()
     filters = {name: value for name, value in params.items() if name != "sort"}
     total, facets, sidebar, labels = cached("listing", filters, lambda: facet_sidebar(filterset, filters))
-    page, page_message = paginate(
-        request, with_listing_relations(filterset.qs), settings.AGREEMENTS_PER_PAGE, count=total
-    )
+    page, page_message = paginate(request, filterset.qs, settings.AGREEMENTS_PER_PAGE, count=total)
     context = {
         "filterset": filterset,
         "params": params,
@@ -239,7 +181,7 @@ def related_listing(param: str, value: str):
     """The first page of a filtered listing, for a party, region, sector or forum page."""
     filterset = AgreementFilter({param: [value]}, queryset=Agreement.objects.public())
     queryset = filterset.qs if filterset.is_valid() else Agreement.objects.none()
-    agreements = listed(with_listing_relations(queryset)[:DETAIL_PAGE_AGREEMENTS])
+    agreements = listed(queryset[:DETAIL_PAGE_AGREEMENTS])
     return {
         "agreements": agreements,
         "total": queryset.count() if len(agreements) == DETAIL_PAGE_AGREEMENTS else len(agreements),
@@ -331,7 +273,7 @@ def home(request):
             .first(),
             "regions": regions[:12],
             "sectors": sectors[:12],
-            "latest": listed(with_listing_relations(public.order_by("-created"))[:5]),
+            "latest": listed(public.order_by("-created")[:5]),
         },
     )
 

@@ -8,7 +8,7 @@ from agreements.facets import current_index
 from agreements.filters import reference_ids
 from agreements.models import Agreement, Country, Region, Sector
 
-from .factories import make_agreement, make_party
+from .factories import make_agreement, make_forum, make_party
 
 LIST = reverse("agreement_list")
 
@@ -271,3 +271,29 @@ def test_it_keeps_drafts_out_of_the_public_queryset_used_by_the_list():
 
     assert "is_published" in str(public_filterset({}).queryset.query)
     assert Agreement.objects.public().query.where
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("prefix", "forum_word", "country_name", "region_name"),
+    [("", "форум", "Россия", "Жамбылская область"), ("/en", "forum", "Russia", "Zhambyl Region")],
+)
+def test_it_shows_each_item_with_its_forum_parties_in_order_and_regions(
+    client, db, prefix, forum_word, country_name, region_name
+):
+    forum = make_forum(number=13)
+    first = make_party("Первая", slug="first", legal_form="ТОО")
+    second = make_party("Вторая", slug="second", country="RU")
+    third = make_party("Третья", slug="third", country=None)
+    make_agreement(
+        slug="shown", parties=[second, first, third], regions=["KZ-31"], forum=forum, subject="Предмет"
+    )
+    body = client.get(prefix + LIST).content.decode()
+    item = re.search(r'<li class="result">.*?</li>', body, re.S).group(0)
+    assert f'href="{prefix}{LIST}shown/"' in item
+    assert f'href="{prefix}/forums/{forum.slug}/">13 {forum_word}</a>' in item
+    parties = re.findall(r'<a href="[^"]*/parties/([^/]+)/">([^<]+)</a>', item)
+    assert parties == [("second", "Вторая"), ("first", "ТОО «Первая»"), ("third", "Третья")]
+    assert f'<abbr title="{country_name}">RU</abbr>' in item
+    assert f'<a href="{prefix}/regions/KZ-31/">{region_name}</a>' in item
+    assert "Предмет" in item
