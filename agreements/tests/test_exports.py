@@ -209,11 +209,13 @@ def peak_traced_memory(client, extension, params) -> int:
 @pytest.mark.django_db
 def test_it_streams_in_bounded_memory(client, db):
     bulk_agreements(2_000, "memorandum")
-    bulk_agreements(10_000, "agreement")
-    for extension in ["xlsx", "csv"]:
+    bulk_agreements(18_000, "agreement")
+    for extension in ["xlsx", "csv", "json"]:
         small = peak_traced_memory(client, extension, {"kind": "memorandum"})
-        large = peak_traced_memory(client, extension, {})  # six times the rows, six chunks
-        assert large < small * 1.5 + 1_000_000, (extension, small, large)
+        large = peak_traced_memory(client, extension, {})  # ten times the rows, ten chunks
+        # Grown with the rows it would be ten times larger; holding a chunk being written while the
+        # next is read (JSON: ~2 MB at one chunk, ~4 MB from two on, the same at 40,000) it is not.
+        assert large < small * 3, (extension, small, large)
 
 
 @pytest.mark.django_db
