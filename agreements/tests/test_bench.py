@@ -169,6 +169,8 @@ def test_quick_measurements_and_the_report(demo, tmp_path):
                     "rows_per_s": 90,
                     "seconds_per_100k": 1111.1,
                     "peak_rss_mb": 80.0,
+                    "idle_rss_mb": 60.0,
+                    "above_idle_mb": 20.0,
                 },
             },
             "admin": bench.query_counts(
@@ -179,6 +181,7 @@ def test_quick_measurements_and_the_report(demo, tmp_path):
         }
     )
     assert "not available (/agreements/export.xlsx answered 404)" in report
+    assert "| csv | 2.0 | 180 | 90 | 1111.1 | 60.0 | 80.0 | 20.0 |" in report
     assert "| any_region | 400.0 |" in report and "0.1" in report
     assert "**missed**" in report and "met" in report
 
