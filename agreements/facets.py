@@ -6,13 +6,15 @@ agreement gets a bit position, and every facet value (a region, a sector or sect
 kind, a status, a forum) a Python int whose set bits are the agreements that have it. A filter is
 AND/OR on those ints and a count is ``int.bit_count()``: every facet of a page in a few
 milliseconds. The index is rebuilt when the data version changes (any recorded edit) or after the
-cache TTL. Filters it does not hold (party, party country, dates, search) run in SQL, once per
-page, and become one more bitset.
+cache TTL. Filters it does not hold (party, dates, search) run in SQL, once per page, and become
+one more bitset; a search brings its matches' ranks along, for the first pages in relevance order.
 """
 
+import heapq
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import DatabaseError, connection
 from django.utils.translation import get_language
@@ -25,6 +27,7 @@ FACETS = AgreementFilter.FACETS  # region, sector, country, kind, status, forum
 # Also held, though not shown as a facet: "what Russian companies signed" is a common question,
 # and in SQL it meant fetching most of the table's ids.
 INDEXED = (*FACETS, "party_country")
+RANKED_HEAD = 1000  # search matches kept in relevance order: 20 pages of 50
 
 
 @dataclass
@@ -194,21 +197,47 @@ def by_count(found: list[Option], key: str) -> list[Option]:
     return sorted(found, key=lambda o: (-o.count, getattr(o, key)))
 
 
-def residual_bits(index: FacetIndex, filterset: AgreementFilter, active: dict) -> int:
-    """The filters the index does not hold (party, dates, search), run in SQL as one id list."""
+def residual(index: FacetIndex, filterset: AgreementFilter, active: dict) -> tuple[int, list | None]:
+    """The filters the index does not hold (party, dates, search), run in SQL as one id list.
+
+    With a search, each match's rank comes in the same query: ranking the matches again for the
+    page's ORDER BY took as long as finding them (ts_rank over every match, EXPLAIN in
+    bench/RESULTS.md)."""
     others = [name for name in active if name not in INDEXED and name != "sort"]
     if not others:
-        return index.everything
-    ids = filterset.queryset_only(others).values_list("pk", flat=True)
-    return index.of_ids(ids.iterator(chunk_size=10_000))
+        return index.everything, None
+    queryset = filterset.queryset_only(others)
+    if "q" not in others:
+        return index.of_ids(queryset.values_list("pk", flat=True).iterator(chunk_size=10_000)), None
+    ranks = list(queryset.values_list("pk", "search_rank"))
+    return index.of_ids(pk for pk, _rank in ranks), ranks
 
 
-def facet_counts(filterset: AgreementFilter) -> tuple[int, dict[str, list[Option]]]:
+def ranked_head(index: FacetIndex, ranks: list, bits: int) -> list[int]:
+    """The first RANKED_HEAD ids among ``bits`` by relevance, in the listing's order (rank, then id)."""
+    position, chosen = index.position, bits.to_bytes((index.size + 7) // 8, "little")
+    matching = (
+        (-rank, pk)
+        for pk, rank in ranks
+        if (at := position.get(pk)) is not None and chosen[at >> 3] >> (at & 7) & 1
+    )
+    return [pk for _rank, pk in heapq.nsmallest(RANKED_HEAD, matching)]
+
+
+class FacetCounts(NamedTuple):
+    total: int
+    facets: dict[str, list[Option]]
+    # With a search: the first matching ids by relevance, so that its first pages need no second
+    # ranking in SQL (views.page_items); None without one.
+    ranked: list[int] | None
+
+
+def facet_counts(filterset: AgreementFilter) -> FacetCounts:
     """The number of matching agreements, and every facet counted under the other filters."""
     index = current_index()
     active = filterset.active_params()
     chosen = {name: index.matching(name, active[name]) for name in INDEXED if name in active}
-    base = residual_bits(index, filterset, active)
+    base, ranks = residual(index, filterset, active)
 
     def without(skipped: str | None) -> int:
         bits = base
@@ -225,4 +254,6 @@ def facet_counts(filterset: AgreementFilter) -> tuple[int, dict[str, list[Option
         else:
             found = options(index, name, without(name), selected)
             facets[name] = by_count(found, "label" if name in ("kind", "status", "forum") else "value")
-    return without(None).bit_count(), facets
+    matching = without(None)
+    ranked = ranked_head(index, ranks, matching) if ranks is not None else None
+    return FacetCounts(matching.bit_count(), facets, ranked)

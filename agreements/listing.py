@@ -54,6 +54,7 @@ class ListedRegion:
 
 @dataclass
 class ListedAgreement:
+    pk: int
     url: str
     slug: str
     title: str
@@ -86,6 +87,7 @@ def listed(queryset) -> list[ListedAgreement]:
     items = {}
     for pk, slug, title, kind, status, signed_on, subject, *forum in queryset.values_list(*AGREEMENT_FIELDS):
         items[pk] = ListedAgreement(
+            pk=pk,
             url=f"{prefixes.agreement}{slug}/",
             slug=slug,
             title=title,
@@ -101,6 +103,12 @@ def listed(queryset) -> list[ListedAgreement]:
         attach_parties(items, prefixes)
         attach_regions(items, prefixes)
     return list(items.values())
+
+
+def listed_in_order(ids: list[int]) -> list[ListedAgreement]:
+    """The published agreements with these ids, in the order of ``ids``."""
+    order = {pk: n for n, pk in enumerate(ids)}
+    return sorted(listed(Agreement.objects.public().filter(pk__in=ids)), key=lambda item: order[item.pk])
 
 
 def listed_forum(prefixes: Prefixes, slug, number, title) -> ListedForum | None:

@@ -18,7 +18,7 @@ from . import exports, querystrings
 from .caching import cached
 from .facets import facet_counts
 from .filters import SORT_LABELS, AgreementFilter, public_filterset
-from .listing import listed
+from .listing import listed, listed_in_order
 from .models import Agreement, AgreementParty, Forum, Party, Region, Sector, Source
 
 DETAIL_PAGE_AGREEMENTS = 50
@@ -81,18 +81,27 @@ def chips(filterset: AgreementFilter, params: dict, labels: dict) -> list[dict]:
     return result
 
 
-def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple[int, dict, str, dict]:
-    """The total, the facets, their rendered sidebar and labels: what is cached per filter.
+def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple:
+    """The total, the facets, their rendered sidebar and labels, and a search's first matches by
+    relevance: what is cached per filter.
 
     Rendering ~300 facet links took longer than counting them once cached, so the HTML is kept too.
     """
-    total, facets = facet_counts(filterset)
+    total, facets, ranked = facet_counts(filterset)
     list_url = reverse("agreement_list")
     for name, options in facets.items():
         for option in options:
             attach_urls(option, name, filters, list_url)
     html = render_to_string("agreements/_facets.html", {"facets": facets})
-    return total, facets, html, dict(chip_labels(facets))
+    return total, facets, html, dict(chip_labels(facets)), ranked
+
+
+def page_items(page, ranked: list[int] | None) -> list:
+    """The page's agreements. A search's pages in relevance order come from the ranks read with the
+    facet counts while they reach that far (facets.RANKED_HEAD), not from a second ranking in SQL."""
+    if ranked is not None and page.end_index() <= len(ranked):
+        return listed_in_order(ranked[page.start_index() - 1 : page.end_index()])
+    return listed(page.object_list)
 
 
 def choice_label(name, value):
@@ -124,13 +133,18 @@ def agreement_list(request):
 def render_listing(request, filterset: AgreementFilter) -> str:
     params = filterset.active_params()
     filters = {name: value for name, value in params.items() if name != "sort"}
-    total, facets, sidebar, labels = cached("listing", filters, lambda: facet_sidebar(filterset, filters))
+    total, facets, sidebar, labels, ranked = cached(
+        "listing", filters, lambda: facet_sidebar(filterset, filters)
+    )
     page, page_message = paginate(request, filterset.qs, settings.AGREEMENTS_PER_PAGE, count=total)
+    # The page holds the listed items, not its lazy query: the template's {% if page %} would run
+    # that query a second time.
+    page.object_list = page_items(page, ranked if filterset.sort_key == "relevance" else None)
     context = {
         "filterset": filterset,
         "params": params,
         "page": page,
-        "agreements": listed(page.object_list),
+        "agreements": page.object_list,
         "page_message": page_message,
         "facets": facets,
         "sidebar": sidebar,
@@ -243,7 +257,7 @@ def source_detail(request, slug):
 def home_counts():
     everything = public_filterset({})
     everything.is_valid()
-    total, facets = facet_counts(everything)
+    total, facets, _ranked = facet_counts(everything)
     totals = {
         "agreements": total,
         "parties": Party.objects.filter(agreement_links__agreement__is_published=True).distinct().count(),

@@ -50,7 +50,7 @@ def filter_combinations() -> list[dict]:
 def test_it_counts_every_option_as_the_sql_filter_would(demo):
     for params in filter_combinations():
         filterset = valid(params)
-        total, facets = facet_counts(filterset)
+        total, facets, _ranked = facet_counts(filterset)
         assert total == filterset.qs.count(), params
         for name, options in facets.items():
             for option in options:
@@ -60,7 +60,7 @@ def test_it_counts_every_option_as_the_sql_filter_would(demo):
 
 def test_it_lists_every_value_that_has_agreements(demo):
     """No option is missing: the options' counts add up to the agreements that have that facet."""
-    total, facets = facet_counts(valid({}))
+    total, facets, _ranked = facet_counts(valid({}))
     kinds = sum(option.count for option in facets["kind"])
     assert kinds == total == Agreement.objects.public().count()
     regions = {option.value for option in facets["region"]}
@@ -83,13 +83,13 @@ def test_it_ignores_drafts(db):
     parties = [make_party(), make_party(country="RU")]
     make_agreement(parties=parties, regions=["KZ-31"], published=False)
     make_agreement(parties=parties, regions=["KZ-31"])
-    total, facets = facet_counts(valid({}))
+    total, facets, _ranked = facet_counts(valid({}))
     assert total == 1
     assert [(o.value, o.count) for o in facets["region"]] == [("KZ-31", 1)]
 
 
 def test_it_finds_nothing_for_a_search_of_punctuation_only(db):
     make_agreement(parties=[make_party(), make_party(country="RU")], regions=["KZ-31"])
-    total, facets = facet_counts(valid({"q": "«»!"}))
+    total, facets, _ranked = facet_counts(valid({"q": "«»!"}))
     assert total == 0
     assert all(options == [] for options in facets.values())

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from agreements import facets
+from agreements.filters import public_filterset
 from agreements.models import PartyAlias
 from agreements.search import refresh_search_fields, stems
 
@@ -75,3 +77,30 @@ def test_it_stems_like_postgresql_russian():
     assert stems("минеральных удобрений") == stems("минеральные удобрения")
     assert stems("подшипников") == stems("подшипники")
     assert stems("Ёлка") == stems("елка")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("head", [1000, 3])  # every match ranked with the facets, or the first 3 only
+@pytest.mark.parametrize("params", [{}, {"region": ["KZ-31"]}])
+def test_it_lists_search_pages_in_the_order_sql_ranks_them(client, db, settings, monkeypatch, head, params):
+    monkeypatch.setattr(facets, "RANKED_HEAD", head)
+    settings.AGREEMENTS_PER_PAGE = 2
+    parties = [make_party(), make_party(country="RU")]
+    subjects = ["Поставки зерна", "Зерно, зерно и ещё раз зерно", "Хранение зерна", "Элеватор"]
+    for n in range(9):
+        make_agreement(
+            title=f"Соглашение {n}" + (" о зерне" if n % 3 == 0 else ""),
+            subject=subjects[n % 4],
+            parties=parties,
+            regions=["KZ-31"] if n % 2 else ["RU-MOS"],
+        )
+    make_agreement(title="Черновик о зерне", parties=parties, regions=["KZ-31"], published=False)
+    filterset = public_filterset({"q": "зерно", **params})
+    assert filterset.is_valid()
+    expected = [agreement.slug for agreement in filterset.qs]  # SQL's order: rank, then id
+    shown, number = [], 1
+    while number <= (len(expected) + 1) // 2:
+        response = client.get(LIST, {"q": "зерно", "page": number, **params})
+        shown += [item.slug for item in response.context["agreements"]]
+        number += 1
+    assert shown == expected and len(expected) >= 3
