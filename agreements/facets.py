@@ -13,6 +13,7 @@ one more bitset; a search brings its matches' ranks along, for the first pages i
 import heapq
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -20,7 +21,7 @@ from django.db import DatabaseError, connection
 from django.utils.translation import get_language
 
 from .caching import TTL, data_version
-from .filters import AgreementFilter, CountryLink, RegionLink, SectorLink
+from .filters import DEFAULT_SORT, SORTS, AgreementFilter, CountryLink, RegionLink, SectorLink
 from .models import Agreement, AgreementParty, Country, Forum, Region, Sector
 
 FACETS = AgreementFilter.FACETS  # region, sector, country, kind, status, forum
@@ -51,12 +52,21 @@ class FacetIndex:
     """Which published agreements have which facet value, as bitsets over their positions."""
 
     def __init__(self):
-        # Positions follow the order rows arrive in; sorting by id would only cost time.
-        published = Agreement.objects.public().order_by().values_list("pk", "kind", "status", "forum_id")
+        # Positions follow the listing's default order, so a page of it is the n-th run of set bits
+        # of the filter's bitset (ids_in_listing_order): no SQL walks the order index past the
+        # agreements a selective filter or a deep page skips.
+        published = (
+            Agreement.objects.public()
+            .order_by(*SORTS[DEFAULT_SORT])
+            .values_list("pk", "kind", "status", "forum_id")
+        )
+        self.token = uuid.uuid4().hex  # which build cached counts came from
         self.position: dict[int, int] = {}
+        self.pks: list[int] = []
         scalars = {"kind": {}, "status": {}, "forum": {}}
         for position, (pk, *values) in enumerate(published):
             self.position[pk] = position
+            self.pks.append(pk)
             for name, value in zip(("kind", "status", "forum"), values, strict=True):
                 if value is not None:
                     scalars[name].setdefault(value, []).append(position)
@@ -157,6 +167,35 @@ def build_index_early(log) -> None:
         connection.close()  # the worker's requests open their own
 
 
+def set_bits(bits: int, start: int, stop: int) -> list[int]:
+    """Positions of the set bits numbered ``start`` to ``stop - 1``, lowest first."""
+    found, seen = [], 0
+    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    for offset in range(0, len(data), 8):
+        word = int.from_bytes(data[offset : offset + 8], "little")
+        if seen + word.bit_count() <= start:  # skip a whole word at a time
+            seen += word.bit_count()
+            continue
+        while word and len(found) < stop - start:
+            lowest = word & -word
+            if seen >= start:
+                found.append(offset * 8 + lowest.bit_length() - 1)
+            seen += 1
+            word ^= lowest
+        if len(found) >= stop - start:
+            break
+    return found
+
+
+def ids_in_listing_order(counts: "FacetCounts", start: int, stop: int) -> list[int] | None:
+    """The matching ids numbered ``start`` to ``stop - 1`` in the default order, or None when this
+    process's index is not the build the counts came from (its positions may differ)."""
+    index = _built[2] if _built else None
+    if index is None or index.token != counts.token:
+        return None
+    return [index.pks[position] for position in set_bits(counts.matching, start, stop)]
+
+
 def forget_index() -> None:
     """Drop the index (tests: a rolled-back test can reuse history ids, hence data versions)."""
     global _built
@@ -230,6 +269,9 @@ class FacetCounts(NamedTuple):
     # With a search: the first matching ids by relevance, so that its first pages need no second
     # ranking in SQL (views.page_items); None without one.
     ranked: list[int] | None
+    # The matching agreements as a bitset over the index's positions, and which build it was.
+    matching: int
+    token: str
 
 
 def facet_counts(filterset: AgreementFilter) -> FacetCounts:
@@ -256,4 +298,4 @@ def facet_counts(filterset: AgreementFilter) -> FacetCounts:
             facets[name] = by_count(found, "label" if name in ("kind", "status", "forum") else "value")
     matching = without(None)
     ranked = ranked_head(index, ranks, matching) if ranks is not None else None
-    return FacetCounts(matching.bit_count(), facets, ranked)
+    return FacetCounts(matching.bit_count(), facets, ranked, matching, index.token)

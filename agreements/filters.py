@@ -141,6 +141,7 @@ SORTS = {
     "updated": ("updated", "pk"),
     "-updated": ("-updated", "-pk"),
 }
+DEFAULT_SORT = "-signed"  # without a search
 SORT_LABELS = {
     "relevance": _("по релевантности"),
     "-signed": _("сначала новые"),
@@ -239,7 +240,7 @@ class AgreementFilter(django_filters.FilterSet):
         searching = bool((data.get("q") or "").strip())
         if chosen == "relevance" and not searching:
             chosen = ""
-        return chosen or ("relevance" if searching else "-signed")
+        return chosen or ("relevance" if searching else DEFAULT_SORT)
 
     def ordering(self) -> tuple:
         key = self.sort_key

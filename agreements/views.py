@@ -16,8 +16,8 @@ from django.views.decorators.http import require_safe
 
 from . import exports, querystrings
 from .caching import cached
-from .facets import facet_counts
-from .filters import SORT_LABELS, AgreementFilter, public_filterset
+from .facets import FacetCounts, facet_counts, ids_in_listing_order
+from .filters import DEFAULT_SORT, SORT_LABELS, AgreementFilter, public_filterset
 from .listing import listed, listed_in_order
 from .models import Agreement, AgreementParty, Forum, Party, Region, Sector, Source
 
@@ -81,27 +81,34 @@ def chips(filterset: AgreementFilter, params: dict, labels: dict) -> list[dict]:
     return result
 
 
-def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple:
-    """The total, the facets, their rendered sidebar and labels, and a search's first matches by
-    relevance: what is cached per filter.
+def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple[FacetCounts, str, dict]:
+    """The counts, their rendered sidebar and labels: what is cached per filter.
 
     Rendering ~300 facet links took longer than counting them once cached, so the HTML is kept too.
     """
-    total, facets, ranked = facet_counts(filterset)
+    counts = facet_counts(filterset)
     list_url = reverse("agreement_list")
-    for name, options in facets.items():
+    for name, options in counts.facets.items():
         for option in options:
             attach_urls(option, name, filters, list_url)
-    html = render_to_string("agreements/_facets.html", {"facets": facets})
-    return total, facets, html, dict(chip_labels(facets)), ranked
+    html = render_to_string("agreements/_facets.html", {"facets": counts.facets})
+    return counts, html, dict(chip_labels(counts.facets))
 
 
-def page_items(page, ranked: list[int] | None) -> list:
-    """The page's agreements. A search's pages in relevance order come from the ranks read with the
-    facet counts while they reach that far (facets.RANKED_HEAD), not from a second ranking in SQL."""
-    if ranked is not None and page.end_index() <= len(ranked):
-        return listed_in_order(ranked[page.start_index() - 1 : page.end_index()])
-    return listed(page.object_list)
+def page_items(page, counts: FacetCounts, sort_key: str) -> list:
+    """The page's agreements, in SQL's order. The default order and a search's relevance order
+    come from what the facet counts hold (the bitset over the index's positions, the first matches
+    by rank), so no query walks or ranks every match to reach the page; other orders, and pages
+    those cannot serve, come from the page's own query."""
+    start, stop = page.start_index() - 1, page.end_index()
+    if start < 0:  # nothing matches
+        return []
+    ids = None
+    if sort_key == "relevance" and counts.ranked is not None and stop <= len(counts.ranked):
+        ids = counts.ranked[start:stop]
+    elif sort_key == DEFAULT_SORT:
+        ids = ids_in_listing_order(counts, start, stop)
+    return listed(page.object_list) if ids is None else listed_in_order(ids)
 
 
 def choice_label(name, value):
@@ -133,20 +140,18 @@ def agreement_list(request):
 def render_listing(request, filterset: AgreementFilter) -> str:
     params = filterset.active_params()
     filters = {name: value for name, value in params.items() if name != "sort"}
-    total, facets, sidebar, labels, ranked = cached(
-        "listing", filters, lambda: facet_sidebar(filterset, filters)
-    )
-    page, page_message = paginate(request, filterset.qs, settings.AGREEMENTS_PER_PAGE, count=total)
+    counts, sidebar, labels = cached("listing", filters, lambda: facet_sidebar(filterset, filters))
+    page, page_message = paginate(request, filterset.qs, settings.AGREEMENTS_PER_PAGE, count=counts.total)
     # The page holds the listed items, not its lazy query: the template's {% if page %} would run
     # that query a second time.
-    page.object_list = page_items(page, ranked if filterset.sort_key == "relevance" else None)
+    page.object_list = page_items(page, counts, filterset.sort_key)
     context = {
         "filterset": filterset,
         "params": params,
         "page": page,
         "agreements": page.object_list,
         "page_message": page_message,
-        "facets": facets,
+        "facets": counts.facets,
         "sidebar": sidebar,
         "chips": chips(filterset, params, labels),
         "sort_key": filterset.sort_key,
@@ -257,13 +262,13 @@ def source_detail(request, slug):
 def home_counts():
     everything = public_filterset({})
     everything.is_valid()
-    total, facets, _ranked = facet_counts(everything)
+    counts = facet_counts(everything)
     totals = {
-        "agreements": total,
+        "agreements": counts.total,
         "parties": Party.objects.filter(agreement_links__agreement__is_published=True).distinct().count(),
         "forums": Forum.objects.filter(agreements__is_published=True).distinct().count(),
     }
-    return facets["region"], facets["sector"], totals
+    return counts.facets["region"], counts.facets["sector"], totals
 
 
 @require_safe

@@ -1,11 +1,12 @@
 import re
+from datetime import date
 
 import pytest
 from django.urls import reverse
 
-from agreements import querystrings
+from agreements import querystrings, views
 from agreements.facets import current_index
-from agreements.filters import reference_ids
+from agreements.filters import public_filterset, reference_ids
 from agreements.models import Agreement, Country, Region, Sector
 
 from .factories import make_agreement, make_forum, make_party
@@ -298,3 +299,44 @@ def test_it_shows_each_item_with_its_forum_parties_in_order_and_regions(
     assert f'<abbr title="{country_name}">RU</abbr>' in item
     assert f'<a href="{prefix}/regions/KZ-31/">{region_name}</a>' in item
     assert "Предмет" in item
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"region": ["KZ-31"]},
+        {"sort": "title"},
+        {"sort": "-signed", "q": "соглашение"},
+        {"sort": "signed"},
+    ],
+)
+def test_it_lists_every_page_in_the_order_sql_sorts_it(client, db, settings, monkeypatch, params):
+    settings.AGREEMENTS_PER_PAGE = 3
+    from_bitsets = []
+    spied = views.ids_in_listing_order
+    monkeypatch.setattr(
+        views, "ids_in_listing_order", lambda *a: from_bitsets.append(spied(*a)) or from_bitsets[-1]
+    )
+    parties = [make_party(), make_party(country="RU")]
+    dates = [date(2024, 1, 1), None, date(2023, 5, 5), date(2024, 1, 1)]
+    for n in range(10):  # ties on date and title, undated ones, two regions
+        make_agreement(
+            title=f"Соглашение {n % 3}",
+            signed_on=dates[n % 4],
+            parties=parties,
+            regions=["KZ-31"] if n % 2 else ["RU-MOS"],
+        )
+    make_agreement(title="Соглашение 0", signed_on=date(2024, 1, 1), parties=parties, published=False)
+    filterset = public_filterset(params)
+    assert filterset.is_valid()
+    expected = [agreement.slug for agreement in filterset.qs]
+    shown, pages = [], (len(expected) + 2) // 3
+    for number in range(1, pages + 1):
+        response = client.get(LIST, {**params, "page": number})
+        shown += [item.slug for item in response.context["agreements"]]
+    assert shown == expected and len(expected) >= 5
+    # The default order's pages came from the facet bitset, the others from their own query.
+    assert all(ids is not None for ids in from_bitsets)
+    assert len(from_bitsets) == (0 if params.get("sort", "-signed") != "-signed" else pages)

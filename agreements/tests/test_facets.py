@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from agreements.facets import current_index, facet_counts
+from agreements.facets import current_index, facet_counts, forget_index, ids_in_listing_order, set_bits
 from agreements.filters import public_filterset
 from agreements.models import Agreement, Party
 
@@ -50,7 +50,8 @@ def filter_combinations() -> list[dict]:
 def test_it_counts_every_option_as_the_sql_filter_would(demo):
     for params in filter_combinations():
         filterset = valid(params)
-        total, facets, _ranked = facet_counts(filterset)
+        counts = facet_counts(filterset)
+        total, facets = counts.total, counts.facets
         assert total == filterset.qs.count(), params
         for name, options in facets.items():
             for option in options:
@@ -60,7 +61,8 @@ def test_it_counts_every_option_as_the_sql_filter_would(demo):
 
 def test_it_lists_every_value_that_has_agreements(demo):
     """No option is missing: the options' counts add up to the agreements that have that facet."""
-    total, facets, _ranked = facet_counts(valid({}))
+    counts = facet_counts(valid({}))
+    total, facets = counts.total, counts.facets
     kinds = sum(option.count for option in facets["kind"])
     assert kinds == total == Agreement.objects.public().count()
     regions = {option.value for option in facets["region"]}
@@ -83,13 +85,40 @@ def test_it_ignores_drafts(db):
     parties = [make_party(), make_party(country="RU")]
     make_agreement(parties=parties, regions=["KZ-31"], published=False)
     make_agreement(parties=parties, regions=["KZ-31"])
-    total, facets, _ranked = facet_counts(valid({}))
+    counts = facet_counts(valid({}))
+    total, facets = counts.total, counts.facets
     assert total == 1
     assert [(o.value, o.count) for o in facets["region"]] == [("KZ-31", 1)]
 
 
 def test_it_finds_nothing_for_a_search_of_punctuation_only(db):
     make_agreement(parties=[make_party(), make_party(country="RU")], regions=["KZ-31"])
-    total, facets, _ranked = facet_counts(valid({"q": "«»!"}))
+    counts = facet_counts(valid({"q": "«»!"}))
+    total, facets = counts.total, counts.facets
     assert total == 0
     assert all(options == [] for options in facets.values())
+
+
+def test_it_pages_the_default_order_as_sql_does(demo):
+    for params in filter_combinations():
+        filterset = valid({**params, "sort": "-signed"})  # the default order, also for a search
+        counts = facet_counts(filterset)
+        expected = list(filterset.qs.values_list("pk", flat=True))
+        assert ids_in_listing_order(counts, 0, len(expected) + 10) == expected, params
+        assert ids_in_listing_order(counts, 3, 9) == expected[3:9], params
+        assert ids_in_listing_order(counts, len(expected), len(expected) + 5) == [], params
+
+
+def test_it_leaves_paging_to_sql_once_the_index_is_rebuilt(demo):
+    counts = facet_counts(valid({}))
+    forget_index()
+    current_index()  # another build: its positions need not be the counts'
+    assert ids_in_listing_order(counts, 0, 5) is None
+
+
+def test_it_finds_the_nth_set_bits():
+    bits = sum(1 << p for p in [0, 5, 63, 64, 70, 200])
+    assert set_bits(bits, 0, 10) == [0, 5, 63, 64, 70, 200]
+    assert set_bits(bits, 2, 4) == [63, 64]
+    assert set_bits(bits, 5, 6) == [200]
+    assert set_bits(bits, 6, 9) == [] == set_bits(0, 0, 3)
