@@ -268,6 +268,8 @@ def choose_params() -> dict:
         "sector": section.code if section else "C",
         "status": statuses["status"] if statuses else "signed",
         "q": SEARCH_WORD,
+        # Halfway through that region's pages: what a crawler or a reader paging on asks for.
+        "page": max(1, (region.n if region else 0) // PER_PAGE // 2),
     }
 
 
@@ -279,6 +281,7 @@ def scenarios(params: dict) -> dict[str, dict]:
         "sector": {"sector": params["sector"]},
         "search": {"q": params["q"]},
         "three_filters": {"region": params["region"], "sector": params["sector"], "status": params["status"]},
+        "deep_page": {"region": params["region"], "page": params["page"]},
     }
 
 
@@ -518,7 +521,7 @@ def floor_statements(params: dict, vendor: str, tables: dict, resolved: dict) ->
             "SELECT a.id, a.slug, a.title, a.subject, a.kind, a.status, a.signed_on,"
             " f.title, f.number, f.slug"
             " FROM {agreement} a LEFT JOIN {forum} f ON f.id = a.forum_id WHERE {where}".format(**t)
-            + f" ORDER BY {order} LIMIT {PER_PAGE}",
+            + f" ORDER BY {order} LIMIT {PER_PAGE} OFFSET {(int(params.get('page', 1)) - 1) * PER_PAGE}",
             [*args, *order_args],
         ),
     ]
