@@ -10,19 +10,19 @@ cache TTL. Filters it does not hold (party, dates, search) run in SQL, once per 
 one more bitset; a search brings its matches' ranks along, for the first pages in relevance order.
 """
 
+import hashlib
 import heapq
 import threading
 import time
-import uuid
+from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import DatabaseError, connection
-from django.utils.translation import get_language
 
 from .caching import TTL, data_version
 from .filters import DEFAULT_SORT, SORTS, AgreementFilter, CountryLink, RegionLink, SectorLink
-from .models import Agreement, AgreementParty, Country, Forum, Region, Sector
+from .models import Agreement, AgreementParty, Country, Forum, Region, Sector, localized
 
 FACETS = AgreementFilter.FACETS  # region, sector, country, kind, status, forum
 # Also held, though not shown as a facet: "what Russian companies signed" is a common question,
@@ -60,7 +60,6 @@ class FacetIndex:
             .order_by(*SORTS[DEFAULT_SORT])
             .values_list("pk", "kind", "status", "forum_id")
         )
-        self.token = uuid.uuid4().hex  # which build cached counts came from
         self.position: dict[int, int] = {}
         self.pks: list[int] = []
         scalars = {"kind": {}, "status": {}, "forum": {}}
@@ -71,6 +70,9 @@ class FacetIndex:
                 if value is not None:
                     scalars[name].setdefault(value, []).append(position)
         self.size = len(self.position)
+        # Which order the positions stand for: cached counts page by it only while it is the same,
+        # and a rebuild of unchanged data (the TTL) keeps it.
+        self.token = hashlib.blake2b(array("q", self.pks).tobytes(), digest_size=16).hexdigest()
         self.everything = (1 << self.size) - 1
         self.labels: dict[str, dict[str, tuple[str, str]]] = {name: {} for name in INDEXED}
         self.section_of: dict[str, str] = {}
@@ -190,7 +192,8 @@ def set_bits(bits: int, start: int, stop: int) -> list[int]:
 def ids_in_listing_order(counts: "FacetCounts", start: int, stop: int) -> list[int] | None:
     """The matching ids numbered ``start`` to ``stop - 1`` in the default order, or None when this
     process's index is not the build the counts came from (its positions may differ)."""
-    index = _built[2] if _built else None
+    built = _built  # read once: forget_index() may clear it meanwhile
+    index = built[2] if built else None
     if index is None or index.token != counts.token:
         return None
     return [index.pks[position] for position in set_bits(counts.matching, start, stop)]
@@ -205,10 +208,7 @@ def forget_index() -> None:
 
 def label(index: FacetIndex, name: str, value: str) -> str:
     names = index.labels[name].get(value)
-    if not names:
-        return value
-    english = (get_language() or "ru").startswith("en")
-    return str((english and names[1]) or names[0])
+    return str(localized(*names)) if names else value
 
 
 def options(index: FacetIndex, name: str, base: int, selected: set, values=None) -> list[Option]:
