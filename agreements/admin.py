@@ -1,16 +1,23 @@
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.db import router, transaction
+from django.db.models import Count, ManyToManyField
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import resources
 from .forms import (
     AgreementAdminForm,
     AgreementPartyFormSet,
+    OptimisticLockForm,
     PartyMergeForm,
+    RegistryModelForm,
     change_url,
     probable_duplicates,
 )
@@ -51,14 +58,123 @@ class SuperuserEditsOnlyMixin:
         return request.user.is_superuser
 
 
+LOCK_FIELD = "loaded_version"
+
+
+class RegistryAdminMixin:
+    """Every registry admin: its forms refuse text the exports cannot write (RegistryModelForm), and an
+    OptimisticLockForm's version token is on the page whatever the fieldsets list — a token missing
+    from the page made every save look like somebody else's edit."""
+
+    form = RegistryModelForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not issubclass(self.form, OptimisticLockForm):
+            return fieldsets
+        fieldsets = [
+            (name, {**options, "fields": [f for f in options["fields"] if f != LOCK_FIELD]})
+            for name, options in fieldsets
+        ]
+        editable = self.has_change_permission(request, obj) if obj else self.has_add_permission(request)
+        if editable:  # to a viewer the token would show as a read-only row
+            (name, options), *rest = fieldsets
+            fieldsets = [(name, {**options, "fields": [*options["fields"], LOCK_FIELD]}), *rest]
+        return fieldsets
+
+
+class HistoryChanges(HistoricalRecordContextHelper):
+    """The «Что изменилось» column: field labels, choice labels, да/нет, «—» for nothing."""
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        field = self.model._meta.get_field(change.field)
+        if isinstance(value, bool):
+            return gettext("да") if value else gettext("нет")
+        if field.flatchoices and not isinstance(field, ManyToManyField):
+            return dict(field.flatchoices).get(value, value)
+        return value
+
+    def stringify_delta_change_values(self, change, old, new):
+        return super().stringify_delta_change_values(change, shown(old), shown(new))
+
+
+def shown(value):
+    if isinstance(value, list):  # many-to-many: the related records
+        return ", ".join(map(str, value)) or "—"
+    return "—" if value in (None, "") else value
+
+
+class RegistryHistoryAdmin(RegistryAdminMixin, SimpleHistoryAdmin):
+    """Admins with an audit trail: a history page in Russian, and a revert that is checked and saved
+    like an ordinary save."""
+
+    object_history_list_template = "admin/history/object_history_list.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return HistoryChanges(self.model, historical_record)
+
+    def history_view(self, request, object_id, extra_context=None):
+        parsed_or_404(self.model._meta.pk, unquote(object_id))
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        parsed_or_404(self.model._meta.pk, unquote(object_id))
+        parsed_or_404(self.model.history.model._meta.pk, version_id)
+        request.history_version_id = version_id
+        # As in changeform_view: the form's edit-conflict check locks the row (select_for_update), which
+        # PostgreSQL refuses outside a transaction.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        version_id = getattr(request, "history_version_id", None)
+        m2m_fields = getattr(self.model.history.model, "_history_m2m_fields", [])
+        if version_id is None or not m2m_fields:
+            return form_class
+        # simple-history's revert form would show today's many-to-many links; show the version's.
+        record = self.model.history.get(history_id=version_id)
+        links = {
+            field.name: [
+                getattr(row, f"{self.model._meta.get_field(field.name).m2m_reverse_field_name()}_id")
+                for row in getattr(record, field.name).all()
+            ]
+            for field in m2m_fields
+        }
+
+        class RevertForm(form_class):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.initial.update({name: ids for name, ids in links.items() if name in self.fields})
+
+        return RevertForm
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if getattr(request, "history_version_id", None) is not None:
+            self.after_revert(request, obj)
+
+    def after_revert(self, request, obj):
+        """simple-history's revert skips save_related: redo here what save_related keeps up to date."""
+
+
+def parsed_or_404(field, value):
+    """A mistyped id in an admin URL is a page that does not exist, not a server error."""
+    try:
+        return field.to_python(value)
+    except ValidationError:
+        raise Http404 from None
+
+
 @admin.register(Country)
-class CountryAdmin(SuperuserEditsOnlyMixin, admin.ModelAdmin):
+class CountryAdmin(SuperuserEditsOnlyMixin, RegistryAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name_ru", "name_en"]
     search_fields = ["code", "name_ru", "name_en"]
 
 
 @admin.register(Region)
-class RegionAdmin(SuperuserEditsOnlyMixin, RegistryImportExportMixin, admin.ModelAdmin):
+class RegionAdmin(SuperuserEditsOnlyMixin, RegistryAdminMixin, RegistryImportExportMixin, admin.ModelAdmin):
     resource_classes = [resources.RegionResource]
     list_display = ["code", "name_ru", "name_en", "kind", "country"]
     list_filter = ["country", "kind"]
@@ -68,7 +184,7 @@ class RegionAdmin(SuperuserEditsOnlyMixin, RegistryImportExportMixin, admin.Mode
 
 
 @admin.register(Sector)
-class SectorAdmin(SuperuserEditsOnlyMixin, RegistryImportExportMixin, admin.ModelAdmin):
+class SectorAdmin(SuperuserEditsOnlyMixin, RegistryAdminMixin, RegistryImportExportMixin, admin.ModelAdmin):
     resource_classes = [resources.SectorResource]
     list_display = ["code", "name_ru", "name_en", "parent"]
     list_filter = [("parent", admin.EmptyFieldListFilter)]
@@ -79,11 +195,13 @@ class SectorAdmin(SuperuserEditsOnlyMixin, RegistryImportExportMixin, admin.Mode
 
 class PartyAliasInline(admin.TabularInline):
     model = PartyAlias
+    form = RegistryModelForm
     extra = 1
 
 
 @admin.register(Party)
-class PartyAdmin(RegistryImportExportMixin, SimpleHistoryAdmin):
+class PartyAdmin(RegistryImportExportMixin, RegistryHistoryAdmin):
+    form = OptimisticLockForm
     resource_classes = [resources.PartyResource]
     list_display = ["name", "short_name", "legal_form", "kind", "country", "home_region"]
     list_filter = ["kind", "country", "legal_form"]
@@ -130,9 +248,13 @@ class PartyAdmin(RegistryImportExportMixin, SimpleHistoryAdmin):
         # A renamed party or a new alias must be findable through its agreements.
         refresh_search_fields(Agreement.objects.filter(party_links__party=form.instance))
 
+    def after_revert(self, request, obj):
+        refresh_search_fields(Agreement.objects.filter(party_links__party=obj))
+
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(RegistryAdminMixin, admin.ModelAdmin):
+    form = OptimisticLockForm
     list_display = ["title", "publisher", "published_on", "url"]
     search_fields = ["title", "publisher", "url"]
     prepopulated_fields = {"slug": ["title"]}
@@ -140,12 +262,14 @@ class SourceAdmin(admin.ModelAdmin):
 
 class ForumFigureInline(admin.StackedInline):
     model = ForumFigure
+    form = RegistryModelForm
     extra = 0
     autocomplete_fields = ["source"]
 
 
 @admin.register(Forum)
-class ForumAdmin(RegistryImportExportMixin, SimpleHistoryAdmin):
+class ForumAdmin(RegistryImportExportMixin, RegistryHistoryAdmin):
+    form = OptimisticLockForm
     resource_classes = [resources.ForumResource]
     list_display = ["title", "number", "city", "start_date", "end_date"]
     list_filter = ["city"]
@@ -156,6 +280,7 @@ class ForumAdmin(RegistryImportExportMixin, SimpleHistoryAdmin):
 
 class AgreementPartyInline(admin.TabularInline):
     model = AgreementParty
+    form = RegistryModelForm
     formset = AgreementPartyFormSet
     extra = 2
     autocomplete_fields = ["party"]
@@ -163,6 +288,7 @@ class AgreementPartyInline(admin.TabularInline):
 
 class StatusChangeInline(admin.TabularInline):
     model = StatusChange
+    form = RegistryModelForm
     extra = 1
     fields = ["status", "date", "note", "source", "source_url"]
     autocomplete_fields = ["source"]
@@ -170,7 +296,7 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(RegistryImportExportMixin, SimpleHistoryAdmin):
+class AgreementAdmin(RegistryImportExportMixin, RegistryHistoryAdmin):
     form = AgreementAdminForm
     resource_classes = [resources.AgreementResource]
     list_display = ["title", "kind", "status", "forum", "signed_on", "is_published"]
@@ -184,7 +310,6 @@ class AgreementAdmin(RegistryImportExportMixin, SimpleHistoryAdmin):
     readonly_fields = ["status"]
     inlines = [AgreementPartyInline, StatusChangeInline]
     actions = ["publish", "unpublish"]
-    history_list_display = ["changes"]
     date_hierarchy = "signed_on"
     show_full_result_count = False
     list_per_page = 50
@@ -199,32 +324,6 @@ class AgreementAdmin(RegistryImportExportMixin, SimpleHistoryAdmin):
         if not search_term.strip():
             return queryset, False
         return apply_search(queryset, search_term), False
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        request.history_version_id = version_id
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form_class = super().get_form(request, obj, **kwargs)
-        version_id = getattr(request, "history_version_id", None)
-        if version_id is None:
-            return form_class
-        # simple-history's revert form would show today's regions, sectors and countries; show the version's.
-        record = Agreement.history.get(history_id=version_id)
-        links = {
-            name: [
-                getattr(row, f"{Agreement._meta.get_field(name).m2m_reverse_field_name()}_id")
-                for row in getattr(record, name).all()
-            ]
-            for name in (field.name for field in Agreement.history.model._history_m2m_fields)
-        }
-
-        class RevertForm(form_class):
-            def __init__(self, *args, **kwargs):
-                super().__init__(*args, **kwargs)
-                self.initial.update({name: ids for name, ids in links.items() if name in self.fields})
-
-        return RevertForm
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -241,6 +340,10 @@ class AgreementAdmin(RegistryImportExportMixin, SimpleHistoryAdmin):
                 format_html(_("Возможный дубликат: тот же форум, вид документа и стороны — {}."), links),
                 messages.WARNING,
             )
+
+    def after_revert(self, request, obj):
+        status_from_timeline(obj)  # the version's status gives way to the timeline's latest step
+        refresh_search_fields(Agreement.objects.filter(pk=obj.pk))
 
     @admin.action(description=_("Опубликовать выбранные соглашения"), permissions=["change"])
     def publish(self, request, queryset):
@@ -260,27 +363,6 @@ class AgreementAdmin(RegistryImportExportMixin, SimpleHistoryAdmin):
     def unpublish(self, request, queryset):
         count = set_published(queryset, False)
         self.message_user(request, _("Снято с публикации: %(n)d.") % {"n": count}, messages.SUCCESS)
-
-    @admin.display(description=_("Что изменилось"))
-    def changes(self, record):
-        previous = record.prev_record
-        if previous is None:
-            return _("создано")
-        diff = record.diff_against(previous)
-        return format_html_join(
-            mark_safe("<br>"),
-            "{}: {} → {}",
-            ((change.field, shorten(change.old), shorten(change.new)) for change in diff.changes),
-        )
-
-
-def shorten(value) -> str:
-    if isinstance(value, list):  # many-to-many: rows of the through table
-        value = ", ".join(
-            str(row.get(key)) for row in value for key in row if key.endswith(("region", "sector", "country"))
-        )
-    text = "—" if value in (None, "") else str(value)
-    return text if len(text) <= 80 else text[:77] + "…"
 
 
 def set_published(queryset, published: bool) -> int:

@@ -1,4 +1,5 @@
-"""Admin forms: no lost edits (optimistic locking) and the rules an agreement must meet to be published."""
+"""Admin forms: text exports can hold, no lost edits (optimistic locking), and the rules an agreement
+must meet to be published."""
 
 from django import forms
 from django.contrib.admin.utils import quote
@@ -11,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from .models import MIN_PUBLISHED_PARTIES, Agreement
+from .text import describe_character, find_xml_illegal
 
 
 def version_token(updated) -> str:
@@ -42,7 +44,32 @@ def conflict_message(instance, current_updated):
     )
 
 
-class OptimisticLockForm(forms.ModelForm):
+def xml_illegal_error(text: str) -> ValidationError | None:
+    match = find_xml_illegal(text)
+    if match is None:
+        return None
+    return ValidationError(
+        _(
+            "Текст содержит невидимый управляющий символ %(char)s (знак №%(position)d): его нельзя "
+            "сохранить и выгрузить. Удалите его — например, наберите заново текст вокруг этого места."
+        ),
+        code="xml_illegal",
+        params={"char": describe_character(match.group()), "position": match.start() + 1},
+    )
+
+
+class RegistryModelForm(forms.ModelForm):
+    """The base of every registry admin form and inline: no text the exports could not write."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            if isinstance(value, str) and (error := xml_illegal_error(value)):
+                self.add_error(name, error)
+        return cleaned
+
+
+class OptimisticLockForm(RegistryModelForm):
     """Refuses to save over a change someone else saved after this form was loaded.
 
     The token is the record's ``updated`` time as loaded; every save (admin, import, command) moves it.

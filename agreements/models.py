@@ -328,6 +328,8 @@ class Source(models.Model):
         blank=True,
         help_text=_("Полный текст публикации как есть, с опечатками: цитаты в записях сверяются с ним."),
     )
+    # The admin's edit-conflict check compares it (OptimisticLockForm).
+    updated = models.DateTimeField(_("изменено"), auto_now=True)
 
     objects = SourceManager()
 
