@@ -183,3 +183,15 @@ def test_it_answers_404_to_a_mistyped_history_url(admin_client, url):
 
     assert admin_client.get(url).status_code == 404
     assert admin_client.post(url, {"title": "x"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_it_shows_party_and_forum_histories_with_field_labels(admin_client):
+    party, forum = make_party(name="До"), make_forum(title="До")
+    edit(admin_client, party, name="После")
+    edit(admin_client, forum, title="После")
+
+    for record, label in ((party, "Полное название:"), (forum, "Название:")):
+        table = history_table(admin_client.get(history_url(record)))
+        assert f"<strong>{label}</strong> До&nbsp;&rarr;&nbsp;После" in table
+        assert "None" not in table
