@@ -1,13 +1,97 @@
-"""``read_announcement(text) -> dict``: the contract in /work/notes/announce-contract.md (skeleton)."""
+"""``read_announcement(text) -> dict``: a press release → proposed forum figures and draft agreements.
+
+The contract (keys, types) is fixed with the admin workflow; see README «Announcement import».
+Pure: it reads parties, regions and countries from the database and writes nothing.
+"""
 
 from django.utils.translation import gettext as _
 
+from .amounts import find_amounts
+from .checks import check_text
+from .documents import Document, find_documents
+from .errors import AnnouncementError
+from .figures import find_figures
+from .parties import PartyIndex, read_party, split_parties
+from .phrases import clean
+from .places import Lexicon
+from .sectors import find_sectors
 
-class AnnouncementError(ValueError):
-    """Bad input; the message is user-facing Russian."""
+__all__ = ["AnnouncementError", "read_announcement"]
+# A matched party of these kinds is a territory or its authority: its region is where the deal is.
+TERRITORIAL_KINDS = {"regional_authority", "sez"}
 
 
-def read_announcement(text: str) -> dict:
-    if not text or not text.strip():
-        raise AnnouncementError(_("Текст пуст."))
-    return {"figures": [], "agreements": []}
+def read_announcement(text: str, lexicon: Lexicon | None = None, index: PartyIndex | None = None) -> dict:
+    text = check_text(text)
+    documents = find_documents(text)
+    if not documents:
+        raise AnnouncementError(
+            _("В тексте не найдено ни одного документа («- меморандум между …», «подписано соглашение …»).")
+        )
+    lexicon = lexicon or Lexicon.from_db()
+    index = index or PartyIndex.from_db()
+    return {
+        "figures": find_figures(text),
+        "agreements": [read_document(document, lexicon, index) for document in documents],
+    }
+
+
+def read_document(document: Document, lexicon: Lexicon, index: PartyIndex) -> dict:
+    parties, regions, countries = [], {}, {}
+    for mention in split_parties(document.party_text):
+        reading = read_party(mention, document.party_case, lexicon)
+        party = index.match(reading)
+        for code, evidence in reading.regions:
+            regions.setdefault(code, evidence)
+        if party and party["kind"] in TERRITORIAL_KINDS and party["home_region__code"]:
+            regions.setdefault(party["home_region__code"], reading.evidence)
+        parties.append((reading, party))
+    for place in lexicon.find(document.subject_text):
+        (countries if place.is_country else regions).setdefault(place.code, place.evidence)
+    sectors = find_sectors(document.subject_text)
+    money = find_amounts(document.quote, money_only=True)
+    amount = money[0] if money else None
+    title = document.kind.title + " между " + join([reading.title_form for reading, _party in parties])
+    return {
+        "kind": document.kind.kind,
+        "title": title,
+        "subject": document.subject,
+        "parties": [party_dict(reading, party) for reading, party in parties],
+        "regions": list(regions),
+        "countries": list(countries),
+        "sectors": [code for code, _words in sectors],
+        "amount": amount.value if amount else None,
+        "currency": amount.currency if amount else None,
+        "quote": document.quote,
+        "evidence": {
+            "kind": document.kind.evidence,
+            "title": document.kind.evidence + " " + clean(document.party_text),
+            "subject": clean(document.subject_text),
+            "regions": regions,
+            "countries": countries,
+            "sectors": dict(sectors),
+            "amount": amount.text if amount else "",
+        },
+    }
+
+
+def party_dict(reading, party) -> dict:
+    if party:  # the registry's spelling of a known party wins over the text's
+        return {
+            "name": party["name"],
+            "legal_form": party["legal_form"],
+            "country": party["country_id"] or "",
+            "match": party["slug"],
+            "evidence": reading.evidence,
+        }
+    return {
+        "name": reading.name,
+        "legal_form": reading.legal_form,
+        "country": reading.country,
+        "match": None,
+        "evidence": reading.evidence,
+    }
+
+
+def join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " и " + names[-1]
