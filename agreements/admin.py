@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import resources
+from .announcements.admin import AnnouncementImportMixin
 from .forms import (
     AgreementAdminForm,
     AgreementPartyFormSet,
@@ -170,7 +171,7 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(RegistryImportExportMixin, SimpleHistoryAdmin):
+class AgreementAdmin(AnnouncementImportMixin, RegistryImportExportMixin, SimpleHistoryAdmin):
     form = AgreementAdminForm
     resource_classes = [resources.AgreementResource]
     list_display = ["title", "kind", "status", "forum", "signed_on", "is_published"]
