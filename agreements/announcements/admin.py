@@ -5,6 +5,7 @@ preview as staff corrected it and saves. The text and forum choice travel throug
 so nothing is kept on the server between the steps.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -54,6 +55,14 @@ class AnnouncementImportMixin:
                     AgreementFormSet(initial=agreements, prefix="agreements"),
                     PartyFormSet(initial=parties, prefix="parties"),
                 )
+                if preview.field_count() > settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:
+                    # Confirming would be refused by Django (400) before this view could say why.
+                    form.add_error(
+                        "text",
+                        _("Документов в тексте: %(n)d — слишком много для одного просмотра. Разделите текст.")
+                        % {"n": preview.agreements.total_form_count()},
+                    )
+                    return self.announcement_render(request, form, None)
                 preview.mark_existing(from_initial=True)
                 for note in form.notes:
                     messages.warning(request, note)
@@ -111,8 +120,14 @@ class Preview:
         self.existing: dict[int, object] = {}  # agreement index → the registry's record
         self.existing_figures: dict[int, object] = {}
 
-    def forum(self):
-        return self.form.cleaned_data.get("forum") if hasattr(self.form, "cleaned_data") else None
+    def field_count(self) -> int:
+        """Inputs the preview page will post: the step-1 fields, management forms and every form's fields."""
+        formsets = (self.figures, self.agreements, self.parties)
+        return (
+            len(self.form.fields)
+            + 2
+            + sum(4 + sum(len(form.fields) for form in formset.forms) for formset in formsets)
+        )
 
     def party_forms(self, index: int):
         forms = [f for f in self.parties.forms if self.value(f, "agreement") == str(index)]

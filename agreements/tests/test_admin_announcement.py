@@ -335,3 +335,18 @@ def test_it_reads_html_without_scripts_and_styles():
     text = text_from_file("a.html", html.encode())
     assert "alert" not in text and "p{}" not in text
     assert "Форум" in text and "- меморандум" in text
+
+
+def test_it_refuses_more_documents_than_one_preview_can_post(editor_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+    response = read(editor_client, SEED_TEXT)
+    assert "слишком много для одного просмотра" in str(response.context["form"].errors["text"])
+
+
+def test_it_posts_fewer_fields_than_django_accepts(editor_client):
+    preview = read(editor_client, SEED_TEXT)
+    parser = FormInputs()
+    parser.feed(preview.content.decode())
+    assert (
+        len(parser.data) <= preview.context["preview"].field_count() <= settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    )
