@@ -197,6 +197,7 @@ class PartyForm(forms.Form):
         label=gettext_lazy("название"),
         required=False,
         max_length=300,
+        widget=forms.TextInput(attrs={"size": 45}),
         help_text=gettext_lazy("Очистите название, чтобы убрать участника."),
     )
     legal_form = forms.ChoiceField(
