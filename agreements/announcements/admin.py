@@ -217,6 +217,7 @@ class Preview:
             existing = existing_agreement(forum, kind, ids)
             if existing:
                 self.existing[index] = existing
+                form.fields["include"].disabled = True
                 if from_initial:
                     form.initial["include"] = False
         for index, form in enumerate(self.figures.forms):
@@ -226,4 +227,5 @@ class Preview:
                 )
                 if existing:
                     self.existing_figures[index] = existing
+                    form.fields["include"].disabled = True
                     form.initial["include"] = False

@@ -26,9 +26,7 @@ def text_from_file(name: str, data: bytes) -> str:
     """The text of an uploaded file; ``AnnouncementError`` if it is too large, binary or unreadable."""
     extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if len(data) > MAX_FILE_SIZE:
-        raise AnnouncementError(
-            _("Файл больше 2 МБ: сообщение для импорта — это текст на несколько страниц. Вставьте его текст.")
-        )
+        raise AnnouncementError(too_large_message())
     if not data.strip():
         raise AnnouncementError(_("Файл пустой."))
     if extension in DOCX_EXTENSIONS:
@@ -40,6 +38,10 @@ def text_from_file(name: str, data: bytes) -> str:
     raise AnnouncementError(
         _("Можно загрузить файл .txt, .docx или .html; этот файл — «%(name)s».") % {"name": name}
     )
+
+
+def too_large_message() -> str:
+    return _("Файл больше 2 МБ: сообщение для импорта — это текст на несколько страниц. Вставьте его текст.")
 
 
 def looks_binary(data: bytes) -> bool:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from ..models import Agreement, AgreementParty, Country, Forum, ForumFigure, Party, Region, Sector
 from .errors import AnnouncementError
-from .files import ACCEPT, cp1251_note, text_from_file
+from .files import ACCEPT, MAX_FILE_SIZE, cp1251_note, text_from_file, too_large_message
 from .reader import read_announcement
 
 MAX_TEXT_CHARS = 200_000
@@ -70,6 +70,8 @@ class AnnouncementForm(forms.Form):
         text = cleaned.get("text") or ""
         if upload:
             try:
+                if upload.size > MAX_FILE_SIZE:  # refused before it is read into memory
+                    raise AnnouncementError(too_large_message())
                 data = upload.read()
                 text = text_from_file(upload.name, data)
             except AnnouncementError as exc:
@@ -256,7 +258,8 @@ def initial_from_proposal(proposal: dict):
             if figure["key"] in ForumFigure.Metric.values
             else ForumFigure.Metric.OTHER,
             "label": figure.get("label", ""),
-            "value": figure["value"],
+            # A float reading (4.34 млрд) may carry binary noise beyond the field's four decimals.
+            "value": round(figure["value"], 4),
             "unit": figure["unit"],
             "approximate": bool(figure.get("approximate")),
             "quote": figure["quote"],

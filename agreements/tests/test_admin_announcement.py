@@ -161,8 +161,9 @@ def test_it_imports_the_seed_text_end_to_end(editor_client, editor):
     drafts = Agreement.objects.filter(is_published=False)
     assert drafts.count() == 12
     assert "id__in=" in response["Location"]
-    messages = [str(m) for m in editor_client.get(response["Location"]).context["messages"]]
-    assert "Создано черновиков: 12" in messages
+    listing = editor_client.get(response["Location"])
+    assert listing.context["cl"].result_count == 12  # the changelist shows these drafts
+    assert "Создано черновиков: 12" in [str(m) for m in listing.context["messages"]]
 
     forum = Forum.objects.get(title="XIII Форум межрегионального сотрудничества")
     source = Source.objects.get()
@@ -286,6 +287,19 @@ def test_it_refuses_a_binary_file_renamed_txt(editor_client):
     assert response.status_code == 200
     assert "Файл не текстовый" in str(response.context["form"].errors["upload"])
     assert counts() == before
+
+
+def test_it_reads_a_cp1251_file_and_says_so(editor_client):
+    upload = SimpleUploadedFile("announcement.txt", SEED_TEXT.encode("cp1251"))
+    response = read(editor_client, upload=upload)
+    assert response.status_code == 200
+    assert response.content.decode().count('class="module aligned agreement"') == 12
+    assert "Windows-1251" in " ".join(str(m) for m in response.context["messages"])
+
+
+def test_it_refuses_a_file_over_2_mb_before_reading_it(editor_client):
+    response = read(editor_client, upload=SimpleUploadedFile("big.txt", "а".encode() * (2 * 1024 * 1024)))
+    assert "2 МБ" in str(response.context["form"].errors["upload"])
 
 
 def test_it_requires_a_forum(editor_client):
