@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .legal_forms import COUNTRY_OF_FORM, leading_form
 from .morph import lemma_key, tokens
-from .phrases import clean, inflect_phrase, split_top
+from .phrases import clean, inflect_phrase, split_top, unquote
 
 SEPARATORS = re.compile(r"\s*,\s*(?:а также\s+)?|\s+и\s+|\s+совместно с\s+")
 # Words that open a party's name: a new list item starts with one of them (or a capital, a quote,
@@ -76,11 +76,10 @@ def read_party(mention: str, case: str, lexicon) -> PartyReading:
     head = ""
     if form:
         named = body[tokens(body)[size - 1].end :].strip()
-        quoted = re.fullmatch(r"«([^«»]+)»", named)
-        name = quoted.group(1) if quoted else named
+        name = unquote(named) or named
         title_form = body
-    elif re.fullmatch(r"«([^«»]+)»", body.strip()) or generic:
-        name = body.strip().strip("«»")
+    elif unquote(body) or generic:
+        name = unquote(body) or body.strip()
         title_form = mention
     else:
         name = expand_city(inflect_phrase(body, case, "nomn"))

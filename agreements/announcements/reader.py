@@ -46,7 +46,7 @@ def read_document(document: Document, lexicon: Lexicon, index: PartyIndex) -> di
         if party and party["kind"] in TERRITORIAL_KINDS and party["home_region__code"]:
             regions.setdefault(party["home_region__code"], reading.evidence)
         parties.append((reading, party))
-    for place in lexicon.find(document.subject_text):
+    for place in lexicon.find(without_amounts(document.subject_text)):
         (countries if place.is_country else regions).setdefault(place.code, place.evidence)
     sectors = find_sectors(document.subject_text)
     money = find_amounts(document.quote, money_only=True)
@@ -91,6 +91,13 @@ def party_dict(reading, party) -> dict:
         "match": None,
         "evidence": reading.evidence,
     }
+
+
+def without_amounts(text: str) -> str:
+    """The text with its money amounts blanked: «120 млн долларов США» names no country."""
+    for amount in find_amounts(text, money_only=True):
+        text = text[: amount.start] + " " * (amount.end - amount.start) + text[amount.end :]
+    return text
 
 
 def join(names: list[str]) -> str:
