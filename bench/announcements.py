@@ -173,13 +173,42 @@ def timing(read) -> list[str]:
     started = time.perf_counter()
     proposal = read(long_text)
     long_ms = (time.perf_counter() - started) * 1000
+    index_ms = party_index_ms(texts)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return [
         f"Time (warm analyzer): the seed ({len(texts[0].split())} words, "
         f"{len(seed['agreements'])} documents) {seed_ms:.0f} ms; a 2,000-word text (the corpus run together, "
         f"{len(proposal['agreements'])} documents) {long_ms:.0f} ms (budget < 2 s). "
-        f"Peak RSS of the whole run, Django and the pymorphy3 dictionary included: {peak:.0f} MB.",
+        f"Peak RSS of the whole run, Django and the pymorphy3 dictionary included: {peak:.0f} MB. "
+        f"Building the party index for {PARTIES:,} parties (once per process, again only after a party or "
+        f"alias changes): {index_ms:.0f} ms.",
     ]
+
+
+PARTIES = 20_000
+
+
+def party_index_ms(texts: list[str]) -> float:
+    """The party index over PARTIES made-up names of three corpus words each (a registry grown large)."""
+    import random
+
+    from agreements.announcements.parties import PartyIndex
+
+    words = sorted({w for text in texts for w in re.findall(r"[А-ЯЁа-яё]{4,}", text)})
+    rng = random.Random(12)
+    parties = [
+        {
+            "id": n,
+            "slug": f"p{n}",
+            "name": " ".join(rng.sample(words, 3)),
+            "short_name": "",
+            "legal_form": "ТОО",
+        }
+        for n in range(PARTIES)
+    ]
+    started = time.perf_counter()
+    PartyIndex(parties, [])
+    return (time.perf_counter() - started) * 1000
 
 
 def main():
@@ -208,6 +237,11 @@ def main():
         "read with no existing parties, compared with its hand-written `.json`. Precision and recall count "
         "items (a region, a sector, a party's legal form); «fields right» counts documents whose field is "
         "exactly right (an empty field expected and proposed counts as right).",
+        "",
+        "The development texts' first run, before the reader was improved on them (nested quotes, figures "
+        "named by the nearest word, no country from «долларов США», six more sector keywords): titles "
+        "22/23, countries 22/23, sectors 17/23, figures 9/11, every other field 23/23. The held-out texts "
+        "were written after that and are reported as first read.",
         "",
     ]
     for group, title in GROUPS.items():

@@ -111,6 +111,9 @@ def country_of(reading: PartyReading, lexicon) -> str:
     return ""
 
 
+_cache: dict = {}  # one PartyIndex per process, with the signature of the data it was built from
+
+
 class PartyIndex:
     """Existing parties by the lemma keys of their names, short names, display names and aliases."""
 
@@ -132,14 +135,28 @@ class PartyIndex:
 
     @classmethod
     def from_db(cls):
+        """The index of the registry's parties, rebuilt only when parties or aliases have changed."""
+        from django.db.models import Count, Max
+
         from agreements.models import Party, PartyAlias
 
+        # Aliases are few and have no timestamp: read them every time, and key the cache on them too.
+        aliases = list(PartyAlias.objects.order_by("id").values_list("party_id", "name"))
+        signature = (
+            tuple(Party.objects.aggregate(n=Count("id"), last=Max("updated"), top=Max("id")).values()),
+            hash(tuple(aliases)),
+        )
+        cached = _cache.get("index")
+        if cached and cached[0] == signature:
+            return cached[1]
         parties = list(
             Party.objects.values(
                 "id", "slug", "name", "short_name", "legal_form", "country_id", "kind", "home_region__code"
             )
         )
-        return cls(parties, PartyAlias.objects.values_list("party_id", "name"))
+        index = cls(parties, aliases)
+        _cache["index"] = (signature, index)
+        return index
 
     def match(self, reading: PartyReading) -> dict | None:
         candidates = [

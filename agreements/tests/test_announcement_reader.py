@@ -175,3 +175,12 @@ def test_it_refuses_bad_input_with_a_russian_message(text, message):
     with pytest.raises(AnnouncementError) as error:
         read_announcement(text)
     assert message in str(error.value)
+
+
+def test_it_sees_a_new_alias_at_once(seeded):
+    from agreements.models import Party, PartyAlias
+
+    text = "Итоги форума:\n- меморандум между ЕАБ Развития и ТОО «Новая Степь» о строительстве теплиц."
+    assert read_announcement(text)["agreements"][0]["parties"][0]["match"] is None
+    PartyAlias.objects.create(party=Party.objects.get(slug="eurasian-development-bank"), name="ЕАБ Развития")
+    assert read_announcement(text)["agreements"][0]["parties"][0]["match"] == "eurasian-development-bank"
