@@ -184,3 +184,11 @@ def test_it_sees_a_new_alias_at_once(seeded):
     assert read_announcement(text)["agreements"][0]["parties"][0]["match"] is None
     PartyAlias.objects.create(party=Party.objects.get(slug="eurasian-development-bank"), name="ЕАБ Развития")
     assert read_announcement(text)["agreements"][0]["parties"][0]["match"] == "eurasian-development-bank"
+
+
+@pytest.mark.parametrize(
+    "line", ["- меморандум", "Подписали меморандум.", "- соглашение между", "- меморандум между » и «"]
+)
+def test_it_reads_a_bare_document_line_without_failing(line):
+    proposal = read_announcement("Итоги форума в Астане: стороны обсудили торговлю и логистику.\n" + line)
+    assert all(isinstance(a["parties"], list) for a in proposal["agreements"])
