@@ -9,24 +9,25 @@ import re
 from .amounts import find_amounts
 
 APPROXIMATE = re.compile(r"\b(порядка|около|более|свыше|почти|примерно|приблизительно|до)\s*$", re.IGNORECASE)
-# (key, pattern before the number, pattern after it, needs money); the first sentence that matches wins,
-# so «подписание 56 двухсторонних документов» beats the headline's «56 меморандумов» only by order of rules.
-RULES = [
-    ("documents", r"", r"^\s*(?:[а-яё]+\s+){0,2}(?:документ|соглашени|меморандум|договор)[а-яё]*", False),
-    ("total_amount", r"(?:общ[а-я]+\s+сумм[а-я]*|на\s+сумму)(?:\s+[а-яё]+){0,4}\s+$", r"", True),
-    (
-        "companies",
-        r"",
-        r"^\s*(?:[а-яё]+\s+){0,1}(?:компани|предприяти)[а-яё]*\s+с\s+[а-яё]+\s+участием",
-        False,
-    ),
-    ("trade_turnover", r"товарооборот[^.]{0,80}$", r"", True),
-    ("export", r"экспорт[а-яё]*\s*(?:[а-яё]+\s+){0,3}$", r"", True),
-    ("import", r"импорт[а-яё]*\s*(?:[а-яё]+\s+){0,3}$", r"", True),
+# Counts: (key, what follows the number). «подписание 56 двухсторонних документов».
+COUNT_RULES = [
+    ("documents", r"^\s*(?:[а-яё]+\s+){0,2}(?:документ|соглашени|меморандум|договор)[а-яё]*"),
+    ("companies", r"^\s*(?:[а-яё]+\s+){0,1}(?:компани|предприяти)[а-яё]*\s+с\s+[а-яё]+\s+участием"),
 ]
+# Money: (key, the word before it). The nearest such word since the previous amount names the amount:
+# «Товарооборот … составил 14,57 млрд …, в том числе экспорт 4, 34 млрд …, импорт 10,23 млрд».
+MONEY_RULES = [
+    # Not a bare «на сумму»: that is one document's amount, not the forum's total.
+    ("total_amount", r"общ[а-яё]*\s+сумм[а-яё]*|сумм[а-яё]*\s+инвестиций|общ[а-яё]*\s+объ[её]м[а-яё]*"),
+    ("trade_turnover", r"товарооборот[а-яё]*"),
+    ("export", r"экспорт[а-яё]*"),
+    ("import", r"импорт[а-яё]*"),
+]
+ORDER = ["documents", "total_amount", "companies", "trade_turnover", "export", "import"]
 UNITS = {"documents": "documents", "companies": "companies"}
 DOCUMENT_WORD = re.compile(r"документ", re.IGNORECASE)
 DOCUMENTS_AFTER = re.compile(r"^\s*(?:[а-яё]+\s+){0,2}документ", re.IGNORECASE)
+WINDOW = 120
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -44,30 +45,45 @@ def find_figures(text: str) -> list[dict]:
     found: dict[str, dict] = {}
     for start, stop in sentences(text):
         sentence = text[start:stop]
+        previous_money = 0
         for amount in find_amounts(sentence):
             before, after = sentence[: amount.start], sentence[amount.end :]
-            for key, lead, trail, money in RULES:
-                if money != bool(amount.currency) or (key in found and not better(key, found[key], after)):
-                    continue
-                if (lead and not re.search(lead, before, re.IGNORECASE)) or (
-                    trail and not re.search(trail, after, re.IGNORECASE)
-                ):
-                    continue
-                if key in ("export", "import") and re.search(r"экспорт|импорт", amount.text, re.IGNORECASE):
-                    continue
-                tail = re.match(trail, after, re.IGNORECASE).group() if trail else ""
-                head = re.search(lead, before, re.IGNORECASE).group() if lead else ""
-                found[key] = {
-                    "key": key,
-                    "value": amount.value,
-                    "unit": UNITS.get(key) or amount.currency,
-                    "approximate": bool(APPROXIMATE.search(before)),
-                    "quote": " ".join(sentence.split()),
-                    "evidence": " ".join((head + amount.text + tail).split()),
-                }
-                break
-    order = [rule[0] for rule in RULES]
-    return sorted(found.values(), key=lambda f: order.index(f["key"]))
+            if amount.currency:
+                window = before[max(previous_money, amount.start - WINDOW) :]
+                key, lead_at = money_key(window)
+                previous_money = amount.end
+                evidence = window[lead_at:] + amount.text
+            else:
+                key, evidence = count_key(after, amount.text)
+            if not key or (key in found and not better(key, found[key], after)):
+                continue
+            found[key] = {
+                "key": key,
+                "value": amount.value,
+                "unit": UNITS.get(key) or amount.currency,
+                "approximate": bool(APPROXIMATE.search(before)),
+                "quote": " ".join(sentence.split()),
+                "evidence": " ".join(evidence.split()),
+            }
+    return sorted(found.values(), key=lambda f: ORDER.index(f["key"]))
+
+
+def money_key(window: str) -> tuple[str, int]:
+    """The figure the last money word in the window names, and where that word starts."""
+    best = ("", -1)
+    for key, pattern in MONEY_RULES:
+        for m in re.finditer(pattern, window, re.IGNORECASE):
+            if m.start() > best[1]:
+                best = (key, m.start())
+    return best
+
+
+def count_key(after: str, number: str) -> tuple[str, str]:
+    for key, pattern in COUNT_RULES:
+        m = re.match(pattern, after, re.IGNORECASE)
+        if m:
+            return key, number + m.group()
+    return "", ""
 
 
 def better(key: str, current: dict, after: str) -> bool:

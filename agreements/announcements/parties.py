@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .legal_forms import COUNTRY_OF_FORM, leading_form
 from .morph import lemma_key, tokens
-from .phrases import clean, inflect_phrase, split_top
+from .phrases import clean, inflect_phrase, split_top, unquote
 
 SEPARATORS = re.compile(r"\s*,\s*(?:а также\s+)?|\s+и\s+|\s+совместно с\s+")
 # Words that open a party's name: a new list item starts with one of them (or a capital, a quote,
@@ -76,11 +76,10 @@ def read_party(mention: str, case: str, lexicon) -> PartyReading:
     head = ""
     if form:
         named = body[tokens(body)[size - 1].end :].strip()
-        quoted = re.fullmatch(r"«([^«»]+)»", named)
-        name = quoted.group(1) if quoted else named
+        name = unquote(named) or named
         title_form = body
-    elif re.fullmatch(r"«([^«»]+)»", body.strip()) or generic:
-        name = body.strip().strip("«»")
+    elif unquote(body) or generic:
+        name = unquote(body) or body.strip()
         title_form = mention
     else:
         name = expand_city(inflect_phrase(body, case, "nomn"))
@@ -112,6 +111,9 @@ def country_of(reading: PartyReading, lexicon) -> str:
     return ""
 
 
+_cache: dict = {}  # one PartyIndex per process, with the signature of the data it was built from
+
+
 class PartyIndex:
     """Existing parties by the lemma keys of their names, short names, display names and aliases."""
 
@@ -133,14 +135,28 @@ class PartyIndex:
 
     @classmethod
     def from_db(cls):
+        """The index of the registry's parties, rebuilt only when parties or aliases have changed."""
+        from django.db.models import Count, Max
+
         from agreements.models import Party, PartyAlias
 
+        # Aliases are few and have no timestamp: read them every time, and key the cache on them too.
+        aliases = list(PartyAlias.objects.order_by("id").values_list("party_id", "name"))
+        signature = (
+            tuple(Party.objects.aggregate(n=Count("id"), last=Max("updated"), top=Max("id")).values()),
+            hash(tuple(aliases)),
+        )
+        cached = _cache.get("index")
+        if cached and cached[0] == signature:
+            return cached[1]
         parties = list(
             Party.objects.values(
                 "id", "slug", "name", "short_name", "legal_form", "country_id", "kind", "home_region__code"
             )
         )
-        return cls(parties, PartyAlias.objects.values_list("party_id", "name"))
+        index = cls(parties, aliases)
+        _cache["index"] = (signature, index)
+        return index
 
     def match(self, reading: PartyReading) -> dict | None:
         candidates = [

@@ -8,7 +8,12 @@ QUOTE_PAIRS = re.compile(r"[\"“„]([^\"“”„«»]+)[\"”“]")
 
 
 def normalise_quotes(text: str) -> str:
-    """«ёлочки» for straight and curly quotes; a closing quote with no opening one is dropped."""
+    """«ёлочки» for straight and curly quotes; a closing quote with no opening one is dropped.
+
+    An opening quote never closed is most often a nested name short of its last «»»
+    («Корпорация «Солтүстік»» for «… «Солтүстік»»»): it is closed after the first run of closing
+    quotes; with no such run the stray opening quote is dropped.
+    """
     text = QUOTE_PAIRS.sub(r"«\1»", text)
     out, depth = [], 0
     for ch in text:
@@ -19,9 +24,24 @@ def normalise_quotes(text: str) -> str:
                 continue
             depth -= 1
         out.append(ch)
-    if depth:  # an opening quote never closed
-        return "".join(out).replace("«", "", depth) if depth == 1 and "«" in out else "".join(out)
-    return "".join(out)
+    text = "".join(out)
+    if depth:
+        run = re.search(r"»{2,}", text)
+        if run:
+            return text[: run.end()] + "»" * depth + text[run.end() :]
+        for _ in range(depth):
+            text = text[::-1].replace("«", "", 1)[::-1]
+    return text
+
+
+def unquote(name: str) -> str | None:
+    """The name inside quotes that enclose all of it («Фонд «Даму»» → Фонд «Даму»), else None."""
+    name = name.strip()
+    if not (name.startswith("«") and name.endswith("»")):
+        return None
+    depths = depth_map(name)
+    closes_early = any(d == 1 and ch == "»" for d, ch in zip(depths[:-1], name[:-1], strict=True))
+    return None if closes_early else name[1:-1]
 
 
 def clean(text: str) -> str:

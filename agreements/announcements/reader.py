@@ -4,6 +4,8 @@ The contract (keys, types) is fixed with the admin workflow; see README «Announ
 Pure: it reads parties, regions and countries from the database and writes nothing.
 """
 
+import logging
+
 from django.utils.translation import gettext as _
 
 from .amounts import find_amounts
@@ -17,12 +19,24 @@ from .places import Lexicon
 from .sectors import find_sectors
 
 __all__ = ["AnnouncementError", "read_announcement"]
+logger = logging.getLogger(__name__)
 # A matched party of these kinds is a territory or its authority: its region is where the deal is.
 TERRITORIAL_KINDS = {"regional_authority", "sez"}
 
 
 def read_announcement(text: str, lexicon: Lexicon | None = None, index: PartyIndex | None = None) -> dict:
     text = check_text(text)
+    try:
+        return read_checked(text, lexicon, index)
+    except AnnouncementError:
+        raise
+    except (IndexError, KeyError, ValueError, AttributeError, TypeError) as exc:
+        # A reader bug on an odd text must reach staff as a message, not a 500; the log keeps the trace.
+        logger.exception("announcement reader failed")
+        raise AnnouncementError(_("Не удалось разобрать текст; сообщите разработчикам.")) from exc
+
+
+def read_checked(text: str, lexicon: Lexicon | None, index: PartyIndex | None) -> dict:
     documents = find_documents(text)
     if not documents:
         raise AnnouncementError(
@@ -46,12 +60,13 @@ def read_document(document: Document, lexicon: Lexicon, index: PartyIndex) -> di
         if party and party["kind"] in TERRITORIAL_KINDS and party["home_region__code"]:
             regions.setdefault(party["home_region__code"], reading.evidence)
         parties.append((reading, party))
-    for place in lexicon.find(document.subject_text):
+    for place in lexicon.find(without_amounts(document.subject_text)):
         (countries if place.is_country else regions).setdefault(place.code, place.evidence)
     sectors = find_sectors(document.subject_text)
     money = find_amounts(document.quote, money_only=True)
     amount = money[0] if money else None
-    title = document.kind.title + " между " + join([reading.title_form for reading, _party in parties])
+    names = [reading.title_form for reading, _party in parties]
+    title = document.kind.title + (" между " + join(names) if names else "")
     return {
         "kind": document.kind.kind,
         "title": title,
@@ -91,6 +106,13 @@ def party_dict(reading, party) -> dict:
         "match": None,
         "evidence": reading.evidence,
     }
+
+
+def without_amounts(text: str) -> str:
+    """The text with its money amounts blanked: «120 млн долларов США» names no country."""
+    for amount in find_amounts(text, money_only=True):
+        text = text[: amount.start] + " " * (amount.end - amount.start) + text[amount.end :]
+    return text
 
 
 def join(names: list[str]) -> str:
