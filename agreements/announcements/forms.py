@@ -285,13 +285,15 @@ def initial_from_proposal(proposal: dict):
             }
         )
         for order, party in enumerate(agreement["parties"], start=1):
-            legal_form = party["legal_form"] if party["legal_form"] in Party.LegalForm.values else ""
+            name, legal_form = party["name"], party["legal_form"]
+            if legal_form and legal_form not in Party.LegalForm.values:
+                # A form the registry has no choice for (АКФ, СЭЗ) stays in the name, as the seed spells it.
+                name, legal_form = Party.format_display_name(name, legal_form), ""
             parties.append(
                 {
                     "agreement": index,
                     "order": order,
-                    "name": party["name"],
-                    # A form the registry does not know (АКФ, СЭЗ) stays in the evidence, not in the field.
+                    "name": name,
                     "legal_form": legal_form,
                     "country": party["country"] or "",
                     "match": party["match"] or "",

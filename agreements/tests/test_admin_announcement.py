@@ -184,8 +184,9 @@ def test_it_imports_the_seed_text_end_to_end(editor_client, editor):
         assert agreement.source_quote and agreement.party_links.count() >= 2
         record = agreement.history.earliest()
         assert record.history_user == editor and record.history_change_reason == CHANGE_REASON
-    # One party for «Евразийский банк развития» in two documents.
+    # One party for «Евразийский банк развития» in two documents; a form without a choice stays in the name.
     assert Party.objects.filter(name="Евразийский банк развития").count() == 1
+    assert Party.objects.filter(name="АКФ «ПИТ»", legal_form="").count() == 1
     assert all(p.history.earliest().history_user == editor for p in Party.objects.all())
 
     # The same text again: everything is already in the registry, nothing new is saved.
