@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import resources
+from .announcements.admin import AnnouncementImportMixin
 from .forms import (
     AgreementAdminForm,
     AgreementPartyFormSet,
@@ -296,7 +297,7 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(RegistryImportExportMixin, RegistryHistoryAdmin):
+class AgreementAdmin(AnnouncementImportMixin, RegistryImportExportMixin, RegistryHistoryAdmin):
     form = AgreementAdminForm
     resource_classes = [resources.AgreementResource]
     list_display = ["title", "kind", "status", "forum", "signed_on", "is_published"]

@@ -1,0 +1,149 @@
+"""Finding the documents a press release names and cutting each into kind, parties and subject.
+
+A document is a list line («-», «—», «•», «1.») that opens with a kind word, or a sentence such as
+«подписан меморандум о … между …» / «Акимат … и ТОО «…» подписали соглашение о …».
+"""
+
+import re
+from dataclasses import dataclass
+
+from .kinds import KindPhrase, head_of, read_kind
+from .legal_forms import ABBREVIATIONS
+from .morph import correct_typo, tokens
+from .parties import ORG_HEADS
+from .phrases import case_parse, clean, depth_map, inflect_phrase, normalise_quotes, noun_phrase, split_top
+
+BULLET = re.compile(r"^\s*(?:[-—–•*·]|\d{1,2}[.)])\s*")
+# «министерство по инвестициям», «комитет по туризму»: this «по» belongs to a name, not a subject.
+NAME_PREP_HEADS = {
+    "министерство", "комитет", "агентство", "департамент", "управление", "ассоциация", "палата", "совет",
+    "центр", "фонд", "союз", "комиссия",
+}  # fmt: skip
+SUBJECT_CASE = {
+    "о": "loct",
+    "об": "loct",
+    "обо": "loct",
+    "по": "datv",
+    "в": "loct",
+    "во": "loct",
+    "на": "loct",
+}
+COORDINATION = re.compile(r",\s*(?:а также\s+)?|\s+и\s+|\s+а также\s+")
+
+
+@dataclass
+class Document:
+    quote: str  # the verbatim line or sentence
+    kind: KindPhrase
+    party_text: str
+    party_case: str  # "ablt" after «между», "nomn" before «подписали»
+    subject_text: str
+    subject: str
+
+
+def find_documents(text: str) -> list[Document]:
+    """Documents in text; each quote is the source's own line or sentence, quotes and typos as written."""
+    documents = []
+    for original in text.split("\n"):
+        line = normalise_quotes(original)
+        bullet = BULLET.match(line)
+        if bullet:
+            content = line[bullet.end() :].strip()
+            toks = tokens(content)
+            index = next((i for i, t in enumerate(toks[:3]) if head_of(t)), None)
+            if index is not None and not read_kind(content, toks, index).plural:
+                quote = BULLET.sub("", original, count=1).strip()
+                documents.append(cut(quote, content[toks[index].start :], None))
+            continue
+        documents.extend(prose_documents(line, original))
+    return documents
+
+
+def prose_documents(line: str, original: str) -> list[Document]:
+    from .figures import sentences
+
+    found = []
+    for start, stop in sentences(line):
+        sentence = line[start:stop].strip()
+        quote = original[start:stop].strip() if len(line) == len(original) else sentence
+        toks = tokens(sentence)
+        for i, tok in enumerate(toks):
+            if not head_of(tok) or read_kind(sentence, toks, i).plural:
+                continue
+            if i and toks[i - 1].text.isdigit():  # «56 меморандумов», «подписано 3 соглашения»
+                continue
+            after = sentence[tok.start :]
+            signed_by = i and toks[i - 1].lemma == "подписать" and "подписали" in toks[i - 1].text.lower()
+            if signed_by:
+                found.append(cut(quote, after, lead_parties(sentence[: toks[i - 1].start])))
+            elif re.search(r"\sмежду\s", after) or "«" in after:
+                found.append(cut(quote, after, None))
+            break
+    return found
+
+
+def lead_parties(text: str) -> str:
+    """«В рамках форума акимат … и ТОО «…»» → «акимат … и ТОО «…»»: the parties start at an organisation."""
+    for tok in tokens(text):
+        if tok.lemma in ORG_HEADS or tok.text in ABBREVIATIONS or text[max(tok.start - 1, 0)] == "«":
+            return (
+                text[tok.start :].strip(" «") if text[max(tok.start - 1, 0)] != "«" else text[tok.start - 1 :]
+            )
+    return text
+
+
+def cut(quote: str, text: str, parties_before: str | None) -> Document:
+    toks = tokens(text)
+    kind = read_kind(text, toks, 0)
+    rest = text[kind.end :]
+    rest = re.sub(r"^\s*между\s+", "", rest)
+    if parties_before is not None:
+        return Document(quote, kind, parties_before, "nomn", rest, normalise_subject(rest))
+    at = subject_start(rest)
+    return Document(quote, kind, rest[:at], "ablt", rest[at:], normalise_subject(rest[at:]))
+
+
+def subject_start(text: str) -> int:
+    """Where the parties end: the first «о/об/по/в/на» outside quotes that opens a subject noun phrase."""
+    depths = depth_map(text)
+    toks = tokens(text)
+    for i, tok in enumerate(toks[1:-1], start=1):
+        word = tok.text
+        if word not in SUBJECT_CASE or depths[tok.start] or toks[i - 1].lemma in NAME_PREP_HEADS:
+            continue
+        following = toks[i + 1].text
+        if word in ("в", "во", "на") and (not following.islower() or toks[i + 1].lemma == "лицо"):
+            continue
+        if case_parse(following, SUBJECT_CASE[word], ("NOUN", "ADJF", "PRTF")):
+            return tok.start
+    return len(text)
+
+
+def normalise_subject(text: str) -> str:
+    """«о строительстве завода … и разработке …» → «Строительство завода … и разработка …»."""
+    text = clean(text)
+    match = re.match(r"(о|об|обо|по|в|во|на)\s+", text)
+    if not match:
+        return sentence_case(fix_typos(text))
+    prep, body = match.group(1), text[match.end() :]
+    if prep in ("в", "во", "на"):
+        return sentence_case(fix_typos("сотрудничество " + text))
+    case = SUBJECT_CASE[prep]
+    pieces, last = [], 0
+    for n, (a, b) in enumerate(split_top(body, COORDINATION)):
+        piece = body[a:b]
+        if n == 0 or (piece[:1].islower() and noun_phrase(piece, case)):
+            piece = inflect_phrase(piece, case, "nomn")
+        pieces.append(body[last:a] + piece)
+        last = b
+    return sentence_case(fix_typos("".join(pieces) + body[last:]))
+
+
+def fix_typos(text: str) -> str:
+    text = re.sub(r"(?<=[а-яё]) м (?=[а-яё])", " и ", text)  # «компонентов м сорбитола»
+    return re.sub(r"(?<![^\W\d_])[а-яё]{5,}(?![^\W\d_])", lambda m: correct_typo(m.group()), text)
+
+
+def sentence_case(text: str) -> str:
+    text = clean(text)
+    return (text[:1].upper() + text[1:] + ".") if text else ""
