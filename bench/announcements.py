@@ -23,12 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "bench" / "announcements"
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"
 BEGIN, END = "<!-- BEGIN announcements -->", "<!-- END announcements -->"
-# 00_ is the seed; 01–05 were written first and the reader was improved on them; 06_ and later were
-# written after the last change to the reader and its tables, and not tuned on.
+# 00_ is the seed; 01–07 were used while improving the reader (06–07 began as held-out texts: their
+# first read is in the report); 08_ and later were written last, and only a place-lookup bug they
+# showed was fixed (no keyword added for them).
 GROUPS = {
     "seed": "The seed (XIII forum)",
     "development": "Announcements written for the bench, used while improving the reader",
-    "held_out": "Held-out announcements, written after the last change and not tuned on",
+    "held_out": "Announcements written last (08–09); no keyword was added for them",
 }
 FIELDS = ["kind", "title", "parties", "legal_form", "country", "regions", "countries", "sectors", "amount"]
 
@@ -83,7 +84,7 @@ class Score:
 
 def group_of(filename: str) -> str:
     number = int(filename[:2])
-    return "seed" if number == 0 else "development" if number <= 5 else "held_out"
+    return "seed" if number == 0 else "development" if number <= 7 else "held_out"
 
 
 def name_key(name: str) -> str:
@@ -238,10 +239,14 @@ def main():
         "items (a region, a sector, a party's legal form); «fields right» counts documents whose field is "
         "exactly right (an empty field expected and proposed counts as right).",
         "",
-        "The development texts' first run, before the reader was improved on them (nested quotes, figures "
-        "named by the nearest word, no country from «долларов США», six more sector keywords): titles "
-        "22/23, countries 22/23, sectors 17/23, figures 9/11, every other field 23/23. The held-out texts "
-        "were written after that and are reported as first read.",
+        "The development texts' first reads, before the reader was improved on them: 01–05 titles 22/23, "
+        "countries 22/23, sectors 17/23, figures 9/11, every other field 23/23 (then: nested quotes, figures "
+        "named by the nearest word, no country from «долларов США», six sector keywords); 06–07, written "
+        "as held-out texts after that, titles 8/9, sectors 5/9, every other field 9/9 (then: keyword stems, "
+        "«акимат города Шымкент» → «города Шымкента»). 08–09, written after that, first read: regions 8/9 "
+        "(«Атырауской области» unknown to pymorphy: places are now also found by Snowball stems), "
+        "sectors 3/9 (precision 75%, recall 33%), every other field and figure right; no sector keyword "
+        "was added for them, so their sectors row measures the keyword table on unseen text.",
         "",
     ]
     for group, title in GROUPS.items():

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from .legal_forms import COUNTRY_OF_FORM, leading_form
-from .morph import lemma_key, tokens
+from .morph import lemma_key, parses, tokens
 from .phrases import clean, inflect_phrase, split_top, unquote
 
 SEPARATORS = re.compile(r"\s*,\s*(?:а также\s+)?|\s+и\s+|\s+совместно с\s+")
@@ -56,12 +56,16 @@ def split_parties(text: str) -> list[str]:
 
 
 def expand_city(text: str) -> str:
-    """«акиматом г. Астана» → «акиматом города Астаны»."""
+    """«акимат г. Астана», «акимат города Шымкент» → «акимат города Астаны», «… города Шымкента»."""
 
     def repl(m):
-        return "города " + inflect_phrase(m.group(1), "nomn", "gent")
+        city = m.group(1)
+        # Already in the genitive («города Шымкента»), or a compound pymorphy would inflect part by part.
+        if "-" in city or "nomn" not in parses(city)[0].tag:
+            return "города " + city
+        return "города " + inflect_phrase(city, "nomn", "gent")
 
-    return re.sub(r"\bг\.\s*([А-ЯЁ][а-яё-]+)", repl, text)
+    return re.sub(r"\b(?:г\.|города)\s*([А-ЯЁ][а-яё-]+)", repl, text)
 
 
 def read_party(mention: str, case: str, lexicon) -> PartyReading:

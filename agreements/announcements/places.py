@@ -1,6 +1,7 @@
 """Regions (ISO 3166-2) and countries (ISO 3166-1) named in a text, in any grammatical case.
 
-The lexicon is the Region and Country tables' Russian names, lemmatised, so «в Жамбылской области»,
+The lexicon is the Region and Country tables' Russian names, lemmatised (and stemmed, for adjectives
+pymorphy does not know), so «в Жамбылской области»,
 «Жамбылская область» and «Жамбылскую область» all give KZ-31. A few spellings the tables lack
 (Нур-Султан, СКО, regional centres such as Тараз) are in place_aliases.csv, each with its reason.
 """
@@ -8,6 +9,7 @@ The lexicon is the Region and Country tables' Russian names, lemmatised, so «в
 import csv
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .morph import Token, lemma_key, tokens
@@ -31,6 +33,18 @@ COUNTRY_ALIASES = {
 PREPOSITIONS = {"в", "во", "на", "по", "из"}
 LEAD_WORDS = PREPOSITIONS | {"территория", "город", "г", "республика"}
 MAX_KEY = 6
+
+
+@lru_cache(maxsize=20_000)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word.lower().replace("ё", "е"))
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("russian")
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,9 @@ class Lexicon:
     def __init__(self, regions, countries):
         """regions: (code, name_ru); countries: (code, name_ru)."""
         self.keys: dict[tuple, tuple[str, bool]] = {}
+        # pymorphy guesses unknown adjectives case by case («Атырауской» → «атырауска», a noun), so a
+        # name is also found by its Snowball stems («атырауск област»).
+        self.stem_keys: dict[tuple, tuple[str, bool]] = {}
         for code, name in countries:
             self.add(name, code, True)
         for name, code in COUNTRY_ALIASES.items():
@@ -73,6 +90,7 @@ class Lexicon:
         key = tuple(lemma_key(name).split())
         if key and len(key) <= MAX_KEY:
             self.keys.setdefault(key, (code, is_country))
+            self.stem_keys.setdefault(tuple(stem(t.text) for t in tokens(name)), (code, is_country))
 
     @classmethod
     def from_db(cls):
@@ -89,7 +107,9 @@ class Lexicon:
         while i < len(toks):
             for size in range(min(MAX_KEY, len(toks) - i), 0, -1):
                 window = toks[i : i + size]
-                hit = self.keys.get(tuple(t.lemma for t in window))
+                hit = self.keys.get(tuple(t.lemma for t in window)) or self.stem_keys.get(
+                    tuple(stem(t.text) for t in window)
+                )
                 # A single lower-case word («алтай», «россия» in a slogan) is not read as a place.
                 if hit and (size > 1 or window[0].text[:1].isupper()):
                     found.append(self.place(text, toks, i, size, hit, offset))
