@@ -7,15 +7,33 @@ import textwrap
 import pytest
 from django.urls import reverse
 
-from agreements import throttle
+from agreements import exports, throttle
 
 from .factories import make_agreement
 
 URL = reverse("agreement_export", args=["csv"])
 
 
+class FakeStream:
+    """In place of an export's stream: the limits are what is tested here, and a real stream keeps
+    the test's one database connection busy (PostgreSQL streams one query at a time)."""
+
+    def __init__(self, *args):
+        self.chunks = iter([b"a,b\r\n", b"1,2\r\n"])
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self.chunks)
+
+    def close(self):
+        pass
+
+
 @pytest.fixture(autouse=True)
-def limits(settings, tmp_path):
+def limits(settings, tmp_path, monkeypatch):
+    monkeypatch.setattr(exports, "stream", FakeStream)
     settings.EXPORTS_LOCK_DIR = str(tmp_path / "slots")
     settings.EXPORTS_PER_CLIENT = 2
     settings.EXPORTS_TOTAL = 3
