@@ -12,6 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
+CSV_UTF8 = "csv:Text - txt - csv (StarCalc):44,34,76"  # comma, double quote, UTF-8 (76)
 
 
 def require_soffice():
@@ -27,7 +28,7 @@ def converted_to_csv(content: bytes, tmp_path: Path) -> list[list[str]]:
     source.write_bytes(content)
     profile = (tmp_path / "lo-profile").as_uri()  # its own profile: no clash with another soffice
     result = subprocess.run(
-        [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",  # UTF-8
+        [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", CSV_UTF8,
          "--outdir", str(tmp_path / "out"), str(source)],
         capture_output=True, text=True, timeout=180,
     )  # fmt: skip
