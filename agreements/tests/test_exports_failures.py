@@ -34,7 +34,18 @@ def parsed(extension, content: bytes):
     return json.loads(content)["results"]
 
 
-ODD_SEARCHES = ["!!!", "   ", "&|!:*()", "' OR 1=1 --", "%_\\", '"unclosed', "ёлка", "завод !!!", "a" * 200]
+ODD_SEARCHES = [
+    "!!!",
+    "a\x00b",
+    "   ",
+    "&|!:*()",
+    "' OR 1=1 --",
+    "%_\\",
+    '"unclosed',
+    "ёлка",
+    "завод !!!",
+    "a" * 200,
+]
 
 
 @pytest.mark.parametrize("extension", ["xlsx", "csv", "json"])
