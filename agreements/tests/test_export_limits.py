@@ -1,10 +1,12 @@
 """Export limits: EXPORTS_PER_CLIENT at a time per client address, EXPORTS_TOTAL in all, across processes."""
 
+import os
 import subprocess
 import sys
 import textwrap
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from agreements import exports, throttle
@@ -152,3 +154,19 @@ def test_head_takes_no_slot(client):
     assert client.head(URL, REMOTE_ADDR="10.0.0.1").status_code == 200
     for response in held:
         response.close()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"EXPORTS_TOTAL": "0"}, "EXPORTS_PER_CLIENT and EXPORTS_TOTAL must be at least 1"),
+        ({"EXPORTS_PER_CLIENT": "two"}, "EXPORTS_PER_CLIENT must be a whole number"),
+    ],
+)
+def test_it_refuses_bad_limits_naming_the_variable(env, message):
+    result = subprocess.run(
+        [sys.executable, "-c", "import registry.settings"],
+        cwd=settings.BASE_DIR, env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert message in result.stderr
