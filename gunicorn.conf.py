@@ -5,7 +5,13 @@ import os
 
 bind = os.getenv("GUNICORN_BIND", f"0.0.0.0:{os.getenv('PORT', '8000')}")
 workers = int(os.getenv("WEB_CONCURRENCY", str(multiprocessing.cpu_count() * 2 + 1)))
-timeout = int(os.getenv("GUNICORN_TIMEOUT", "120"))  # a 100,000-row export streams for seconds
+# Threads: a download to a slow client holds one thread, not a whole worker, so the pages keep being
+# served (bench/slow_clients.py); the exports themselves are capped by EXPORTS_TOTAL (settings).
+worker_class = os.getenv("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.getenv("GUNICORN_THREADS", "8"))  # more than 1 makes even "sync" gthread
+# With threads this is the worker's heartbeat, which its main loop beats whatever the threads do: a
+# long download is no longer killed half-way (a sync worker is, as it cannot beat while it streams).
+timeout = int(os.getenv("GUNICORN_TIMEOUT", "120"))
 accesslog = "-"
 errorlog = "-"
 

@@ -203,6 +203,8 @@ def streamed(queryset) -> Iterator[tuple]:
     if connection.vendor != "postgresql":
         yield from queryset.iterator(chunk_size=CHUNK_SIZE)
         return
+    if queryset.query.is_empty():  # e.g. a search of punctuation only: there is no SQL to send
+        return
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         # Closing early cancels the query (psycopg); the connection stays usable.
@@ -225,11 +227,57 @@ def planned_without_jit():
             cursor.execute("RESET jit")
 
 
-def in_language(language: str, chunks: Iterator) -> Iterator:
-    """Run a stream in the request's language: it is consumed after the view (and its middleware)
-    has returned, when the thread's active language is no longer the request's."""
-    with translation.override(language):
-        yield from chunks
+def fetching(records: Iterator[tuple]) -> Iterator[tuple]:
+    """The rows, the query already run and its first row read: a search or a database that fails
+    does so here, before the response has started, as a 400 or a 503 rather than a cut-off file."""
+    return Fetched(iter(records))
+
+
+class Fetched:
+    """An iterator whose first item is read at once; closing it closes the source (an unstarted
+    generator's close would not, leaving the query's cursor open)."""
+
+    def __init__(self, source: Iterator):
+        self.source = source
+        self.first = [next(source, None)]
+        if self.first[0] is None:
+            self.first.clear()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.first:
+            return self.first.pop()
+        return next(self.source)
+
+    def close(self) -> None:
+        close = getattr(self.source, "close", None)
+        if close is not None:
+            close()
+
+
+class Stream:
+    """An export's chunks in the request's language (they are consumed after the view and its
+    middleware have returned, when the thread's language is no longer the request's). Closing it,
+    as the server does when the download ends or the client goes away, closes the writer and the
+    rows' query too: a writer generator that never started would not pass its close() on."""
+
+    def __init__(self, chunks: Iterator, records: Fetched, language: str):
+        self.chunks, self.records, self.language = chunks, records, language
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        with translation.override(self.language):
+            return next(self.chunks)
+
+    def close(self) -> None:
+        try:
+            self.chunks.close()
+        finally:
+            self.records.close()
 
 
 def headers() -> list[str]:
@@ -262,9 +310,9 @@ def filter_description(filterset: AgreementFilter, params: dict, listing_url: st
     return described
 
 
-def xlsx_stream(filterset, params, base_url, listing_url) -> Iterator[bytes]:
+def xlsx_stream(records, filterset, params, listing_url) -> Iterator[bytes]:
     sheets = [
-        Sheet(_("Соглашения"), headers(), rows(filterset, base_url), widths=[c.width for c in COLUMNS]),
+        Sheet(_("Соглашения"), headers(), records, widths=[c.width for c in COLUMNS]),
         Sheet(
             _("Фильтр"),
             [_("Параметр"), _("Значение")],
@@ -289,14 +337,14 @@ class _Lines(list):
     write = list.append
 
 
-def csv_stream(filterset, base_url) -> Iterator[str]:
+def csv_stream(records) -> Iterator[str]:
     lines = _Lines()
     writer = csv.writer(lines)
     writer.writerow(headers())
     # UTF-8 with a byte order mark: Excel then opens Cyrillic correctly.
     yield "\ufeff" + lines.pop()
     checked = [index for index, column in enumerate(COLUMNS) if not column.app_built]
-    for values in rows(filterset, base_url):
+    for values in records:
         values = list(values)
         for index in checked:
             values[index] = csv_safe(values[index])
@@ -315,14 +363,28 @@ def json_value(value):
     return value
 
 
-def json_stream(filterset, params, base_url, listing_url) -> Iterator[str]:
+def json_stream(records, filterset, params, listing_url) -> Iterator[str]:
     described = {row[0]: row[1] for row in filter_description(filterset, params, listing_url)}
     yield '{"filter": ' + json.dumps({"params": params, "description": described}, ensure_ascii=False)
     yield ', "columns": ' + json.dumps({c.key: str(c.header) for c in COLUMNS}, ensure_ascii=False)
     yield ', "results": ['
     separator = ""
-    for values in rows(filterset, base_url):
+    for values in records:
         record = {column.key: json_value(value) for column, value in zip(COLUMNS, values, strict=True)}
         yield separator + json.dumps(record, ensure_ascii=False)
         separator = ","
     yield "]}"
+
+
+def stream(extension: str, filterset, params: dict, base_url: str, listing_url: str, language: str) -> Stream:
+    """The export's chunks. The query has run and its first row is read when this returns (it raises
+    DatabaseError otherwise); a failure later raises out of the stream, so the server drops the
+    connection without the final chunk and the client sees an error, not a complete-looking file."""
+    records = fetching(rows(filterset, base_url))
+    if extension == "xlsx":
+        chunks = xlsx_stream(records, filterset, params, listing_url)
+    elif extension == "csv":
+        chunks = csv_stream(records)
+    else:
+        chunks = json_stream(records, filterset, params, listing_url)
+    return Stream(chunks, records, language)

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, DataError, InterfaceError, OperationalError, connection
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import exports, querystrings
+from . import exports, querystrings, throttle
 from .caching import cached
 from .facets import FacetCounts, facet_counts, ids_in_listing_order
 from .filters import DEFAULT_SORT, SORT_LABELS, AgreementFilter, public_filterset
@@ -304,31 +304,58 @@ EXPORT_TYPES = {
 }
 
 
+def export_refusal(request, message: str, status: int, retry_after: int | None = None) -> HttpResponse:
+    """A readable refusal: the page for a browser, the text for a script (curl, a spreadsheet)."""
+    if "text/html" in request.headers.get("Accept", ""):
+        response = render(request, "429.html", {"message": message, "status": status}, status=status)
+    else:
+        response = HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
 @require_safe
 def agreement_export(request, extension):
-    """Exactly the filtered list (all pages, published only), streamed as it is read."""
+    """Exactly the filtered list (all pages, published only), streamed as it is read.
+
+    Everything that can be refused is refused before the first byte (a bad filter 400, too many
+    exports 429, no database 503); HEAD gets the headers alone, without reading a row."""
     filterset = public_filterset(request.GET)
     if not filterset.is_valid():
         problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items())
-        return HttpResponse(
-            _("Запрос не понят: %(problems)s") % {"problems": problems},
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
+        return export_refusal(request, _("Запрос не понят: %(problems)s") % {"problems": problems}, 400)
     params = filterset.active_params()
+    headers = {
+        "Content-Type": EXPORT_TYPES[extension],
+        "Content-Disposition": '{}; filename="{}"'.format(
+            "inline" if extension == "json" else "attachment",
+            exports.file_name(params, extension, timezone.localdate()),
+        ),
+        "X-Content-Type-Options": "nosniff",
+    }
+    if request.method == "HEAD":
+        return HttpResponse(headers=headers)
+    slot = throttle.acquire(throttle.client_address(request))
+    if slot is None:
+        message = _("Слишком много выгрузок одновременно. Повторите через %(seconds)s с.") % {
+            "seconds": settings.EXPORTS_RETRY_AFTER
+        }
+        return export_refusal(request, message, 429, settings.EXPORTS_RETRY_AFTER)
     base_url = request.build_absolute_uri("/").rstrip("/")
     listing_url = base_url + reverse("agreement_list") + querystrings.encode(params).rstrip("?")
-    if extension == "xlsx":
-        content = exports.xlsx_stream(filterset, params, base_url, listing_url)
-    elif extension == "csv":
-        content = exports.csv_stream(filterset, base_url)
-    else:
-        content = exports.json_stream(filterset, params, base_url, listing_url)
-    response = StreamingHttpResponse(
-        exports.in_language(get_language(), content), content_type=EXPORT_TYPES[extension]
-    )
-    name = exports.file_name(params, extension, timezone.localdate())
-    disposition = "inline" if extension == "json" else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    try:
+        content = exports.stream(extension, filterset, params, base_url, listing_url, get_language())
+    except DataError:
+        slot.release()  # e.g. a search with a character the database refuses
+        return export_refusal(request, _("Запрос не понят: поиск содержит недопустимые символы."), 400)
+    except (OperationalError, InterfaceError):
+        slot.release()
+        message = _("База данных сейчас недоступна. Повторите через %(seconds)s с.") % {
+            "seconds": settings.EXPORTS_RETRY_AFTER
+        }
+        return export_refusal(request, message, 503, settings.EXPORTS_RETRY_AFTER)
+    except BaseException:
+        slot.release()
+        raise
+    return StreamingHttpResponse(throttle.Held(slot, content), headers=headers)

@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from stream_zip import ZIP_64, stream_zip
+from stream_zip import ZIP_32, stream_zip
 
 EXCEL_EPOCH = date(1899, 12, 30)
 STYLE_DATE, STYLE_HEADER = 1, 2
 CHUNK_ROWS = 500
-_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Not allowed anywhere in XML 1.0: C0 controls but tab, newline and CR; U+FFFE, U+FFFF; and lone
+# surrogates (which UTF-8 cannot even encode). One of them in a record would make the sheet unreadable.
+_ILLEGAL = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+_NEEDS_ESCAPE = re.compile(f"[&<>{_ILLEGAL}]")
+_ILLEGAL_XML = re.compile(f"[{_ILLEGAL}]")
 
 
 @dataclass
@@ -74,6 +77,8 @@ def sheet_xml(sheet: Sheet, letters: list[str], counter: dict) -> Iterator[bytes
         'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
     ]
     if sheet.header_row:
+        # Printed: fitted to the page width, as many pages long as needed.
+        head.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
         head.append(
             '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
             'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
@@ -105,6 +110,7 @@ def sheet_xml(sheet: Sheet, letters: list[str], counter: dict) -> Iterator[bytes
     tail = "</sheetData>"
     if sheet.header_row:
         tail += f'<autoFilter ref="A1:{letters[len(sheet.headers) - 1]}{number}"/>'
+        tail += '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
     counter[sheet.name] = number
     yield ("".join(buffer) + tail + "</worksheet>").encode()
 
@@ -117,6 +123,11 @@ def workbook_xml(sheets: list[Sheet], counter: dict) -> Iterator[bytes]:
             names.append(
                 f'<definedName name="_xlnm._FilterDatabase" localSheetId="{index}" hidden="1">'
                 f"'{escape(sheet.name)}'!$A$1:${last}${counter.get(sheet.name, 1)}</definedName>"
+            )
+            # The header row repeated on every printed page.
+            names.append(
+                f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">'
+                f"'{escape(sheet.name)}'!$1:$1</definedName>"
             )
     entries = "".join(
         f'<sheet name="{escape(sheet.name)}" sheetId="{n}" r:id="rId{n}"/>'
@@ -201,7 +212,7 @@ def stream_xlsx(sheets: list[Sheet], modified: datetime) -> Iterator[bytes]:
     letters = [column_letter(i) for i in range(max(len(s.headers) for s in sheets))]
 
     def member(name, chunks):
-        return name, modified, 0o644, ZIP_64, chunks
+        return name, modified, 0o644, ZIP_32, chunks
 
     def text(value: str):
         return (value.encode(),)

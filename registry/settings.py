@@ -195,3 +195,24 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
 }
+
+# --- Public exports (agreements.throttle) -------------------------------------------------------
+# Full exports stream for minutes to a slow client: at most this many at a time per client address
+# and in all, so they cannot take every thread that serves pages. Slots are flock()ed files in a
+# directory the workers on this host share; a killed worker's slots are freed by the kernel.
+import tempfile  # noqa: E402 - imports kept in this block
+import zlib  # noqa: E402
+
+EXPORTS_PER_CLIENT = envint("EXPORTS_PER_CLIENT", "2")
+EXPORTS_TOTAL = envint("EXPORTS_TOTAL", "4")
+EXPORTS_RETRY_AFTER = envint("EXPORTS_RETRY_AFTER", "30")  # seconds, in the 429's Retry-After
+# One directory per checkout (two sites on a host do not share slots), on the host's temporary disk.
+EXPORTS_LOCK_DIR = os.getenv(
+    "EXPORTS_LOCK_DIR",
+    str(Path(tempfile.gettempdir()) / f"registry-exports-{zlib.crc32(str(BASE_DIR).encode()):08x}"),
+)
+# Behind a proxy every request comes from its address: name the header it puts the client's in
+# (e.g. X-Forwarded-For; its last address is used, the one the proxy added). Empty: REMOTE_ADDR.
+EXPORTS_CLIENT_HEADER = os.getenv("EXPORTS_CLIENT_HEADER", "").strip()
+if EXPORTS_PER_CLIENT < 1 or EXPORTS_TOTAL < 1:
+    raise ImproperlyConfigured("EXPORTS_PER_CLIENT and EXPORTS_TOTAL must be at least 1")
