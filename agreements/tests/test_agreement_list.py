@@ -221,6 +221,14 @@ def test_it_hides_drafts_from_the_list_counts_facets_and_search(client, seeded):
         {"q": "я" * 10_000},
         {"region": "K" * 10_000},
         {"region": [f"KZ-{n}" for n in range(200)]},
+        {"kind": ["agreement"] * 51},  # choices are checked one by one; their number is not
+        {"q": ["завод"] * 51},  # a single-valued field keeps the last value and would hide the rest
+        {"region": "KZ-31\x00"},
+        {"q": "завод\x00"},
+        {"party": "eurochem\x00"},
+        {"sort": "title\x00"},
+        {"signed_from": "2020-01-01\x00"},
+        {"utm_source": "x" * 9000},  # ignored parameters count towards the query's size too
     ],
 )
 @pytest.mark.django_db
@@ -340,3 +348,25 @@ def test_it_lists_every_page_in_the_order_sql_sorts_it(client, db, settings, mon
     # The default order's pages came from the facet bitset, the others from their own query.
     assert all(ids is not None for ids in from_bitsets)
     assert len(from_bitsets) == (0 if params.get("sort", "-signed") != "-signed" else pages)
+
+
+@pytest.mark.django_db
+def test_it_names_a_query_wide_error_on_the_page(client, seeded):
+    response = client.get(LIST, {"region": "KZ-31", "junk": "x" * 9000})
+    assert response.status_code == 400
+    assert "query" in response.context["errors"]
+    assert "Запрос слишком длинный" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_accepts_fifty_values_of_a_parameter(client, seeded):
+    assert client.get(LIST, {"kind": ["agreement"] * 50}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_answers_a_draft_only_party_as_an_unknown_one(client, seeded):
+    party = make_party(slug="only-in-a-draft")
+    make_agreement(slug="draft", published=False, parties=[party])
+    response = client.get(LIST, {"party": party.slug})
+    assert response.status_code == 400
+    assert "Неизвестный участник: only-in-a-draft" in response.content.decode()
