@@ -370,3 +370,9 @@ def test_it_answers_a_draft_only_party_as_an_unknown_one(client, seeded):
     response = client.get(LIST, {"party": party.slug})
     assert response.status_code == 400
     assert "Неизвестный участник: only-in-a-draft" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_answers_a_thousand_parameters_with_a_400(client, seeded):
+    # Django refuses more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields before the filter sees them.
+    assert client.get(LIST + "?" + "&".join(f"k{n}=1" for n in range(1100))).status_code == 400
