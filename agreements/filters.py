@@ -12,6 +12,7 @@ import django_filters
 from django import forms
 from django.core.cache import caches
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
@@ -164,8 +165,9 @@ def query_lists(data) -> list[tuple[str, list]]:
 
 
 class AgreementFilterForm(forms.Form):
-    """Limits that no single field sees: the size of the whole query, and repeated values of the
-    parameters whose fields keep only one of them (``q``, ``sort``, dates) or check only choices."""
+    """Limits that no single field sees: the size of the whole query, repeated values of the
+    parameters whose fields keep only one of them (``q``, ``sort``, dates) or check only choices,
+    and NUL in any parameter, whichever field reads it."""
 
     def clean(self):
         cleaned = super().clean()
@@ -176,8 +178,13 @@ class AgreementFilterForm(forms.Form):
                 None, _("Запрос слишком длинный: не больше %(n)d символов.") % {"n": MAX_QUERY_CHARS}
             )
         for name, values in lists:
-            if name in self.fields and name not in self.errors and len(values) > MAX_VALUES:
+            if name not in self.fields or name in self.errors:
+                continue
+            if len(values) > MAX_VALUES:
                 self.add_error(name, _("Слишком много значений: не больше %(n)d.") % {"n": MAX_VALUES})
+            elif any("\x00" in str(value) for value in values):
+                # PostgreSQL refuses NUL in a string: whatever a field checks, none reaches a query.
+                self.add_error(name, ProhibitNullCharactersValidator.message)
         return cleaned
 
 

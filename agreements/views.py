@@ -69,7 +69,9 @@ def chips(filterset: AgreementFilter, params: dict, labels: dict) -> list[dict]:
     """Every active filter value as a removable chip, labelled from the facets already counted."""
     labels = defaultdict(dict, labels)
     if params.get("party"):
-        labels["party"] = {p.slug: p.display_name for p in Party.objects.filter(slug__in=params["party"])}
+        labels["party"] = {
+            p.slug: p.display_name for p in Party.objects.public().filter(slug__in=params["party"])
+        }
     result = []
     for name, value in params.items():
         if name == "sort":

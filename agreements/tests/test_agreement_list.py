@@ -2,11 +2,13 @@ import re
 from datetime import date
 
 import pytest
+from django import forms
+from django.http import QueryDict
 from django.urls import reverse
 
 from agreements import querystrings, views
 from agreements.facets import current_index
-from agreements.filters import public_filterset, reference_ids
+from agreements.filters import AgreementFilterForm, public_filterset, reference_ids
 from agreements.models import Agreement, Country, Region, Sector
 
 from .factories import make_agreement, make_forum, make_party
@@ -228,6 +230,9 @@ def test_it_hides_drafts_from_the_list_counts_facets_and_search(client, seeded):
         {"party": "eurochem\x00"},
         {"sort": "title\x00"},
         {"signed_from": "2020-01-01\x00"},
+        {"kind": "mou\x00"},
+        {"status": ["announced", "\x00"]},
+        {"country": "\x00"},
         {"utm_source": "x" * 9000},  # ignored parameters count towards the query's size too
     ],
 )
@@ -376,3 +381,13 @@ def test_it_answers_a_draft_only_party_as_an_unknown_one(client, seeded):
 def test_it_answers_a_thousand_parameters_with_a_400(client, seeded):
     # Django refuses more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields before the filter sees them.
     assert client.get(LIST + "?" + "&".join(f"k{n}=1" for n in range(1100))).status_code == 400
+
+
+def test_it_refuses_nul_in_any_parameter_whichever_field_reads_it():
+    class Form(AgreementFilterForm):
+        anything = forms.Field(required=False)  # a field with no validator of its own
+
+    form = Form(QueryDict("anything=a%00b"))
+    assert not form.is_valid()
+    assert "anything" in form.errors
+    assert Form(QueryDict("anything=ab")).is_valid()
