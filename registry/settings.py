@@ -56,6 +56,9 @@ for _origin in CSRF_TRUSTED_ORIGINS:
             f"CSRF_TRUSTED_ORIGINS entries must start with http:// or https://; got {_origin!r}"
         )
 
+# --- JSON API under /api/ (agreements.api): apps and middleware used below ------------------------
+API_APPS = ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "corsheaders"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -68,11 +71,13 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "agreements",
+    *API_APPS,  # the JSON API's block below
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, as django-cors-headers asks
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -216,3 +221,45 @@ EXPORTS_LOCK_DIR = os.getenv(
 EXPORTS_CLIENT_HEADER = os.getenv("EXPORTS_CLIENT_HEADER", "").strip()
 if EXPORTS_PER_CLIENT < 1 or EXPORTS_TOTAL < 1:
     raise ImproperlyConfigured("EXPORTS_PER_CLIENT and EXPORTS_TOTAL must be at least 1")
+
+# --- JSON API (agreements.api) --------------------------------------------------------------------
+# Read-only and anonymous: no authentication classes (so no session, no CSRF), JSON only.
+import re as _re  # noqa: E402 - imports kept in this block
+
+# Requests per client address and period (second, minute, hour, day), e.g. "120/minute"; counted in
+# the default cache, which is per worker: a client may get this many from each gunicorn worker.
+API_THROTTLE_RATE = os.getenv("API_THROTTLE_RATE", "120/minute").strip()
+if not _re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE):
+    raise ImproperlyConfigured(f"API_THROTTLE_RATE must look like 120/minute; got {API_THROTTLE_RATE!r}")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "agreements.api.plumbing.JsonOnly",
+    "DEFAULT_THROTTLE_CLASSES": ["agreements.api.plumbing.AnonymousThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "agreements.api.plumbing.exception_handler",
+    "URL_FORMAT_OVERRIDE": None,  # ?format= is not a parameter here
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Реестр соглашений · Agreements registry API",
+    "DESCRIPTION": "Published agreements between Kazakh and Russian parties, read-only. "
+    "Language: ?lang=ru|en, else Accept-Language, else Russian.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files are served by whitenoise from drf-spectacular-sidecar: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AgreementKind": "agreements.models.Agreement.Kind",
+        "PartyKind": "agreements.models.Party.Kind",
+    },
+}
+# Any origin may read the API (GET/HEAD, and the OPTIONS of a preflight); nothing else is shared.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_CREDENTIALS = False

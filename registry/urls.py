@@ -8,6 +8,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # One URL per record in every language (?lang= or Accept-Language): not under i18n_patterns.
+    path("api/", include("agreements.api.urls")),
 ]
 # Russian pages live at /agreements/…, English ones at /en/agreements/…: each view is a shareable URL.
 urlpatterns += i18n_patterns(path("", include("agreements.urls")), prefix_default_language=False)
