@@ -236,11 +236,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "agreements.api.plumbing.JsonOnly",
     "DEFAULT_THROTTLE_CLASSES": ["agreements.api.plumbing.AnonymousThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "agreements.api.plumbing.exception_handler",
-    "URL_FORMAT_OVERRIDE": None,  # ?format= is not a parameter here
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {

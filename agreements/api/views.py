@@ -30,6 +30,7 @@ from ..models import Agreement, AgreementParty, Forum, ForumFigure, Party, Regio
 from ..views import page_items
 from . import params
 from . import serializers as out
+from .plumbing import JsonOnly
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]{1,150}"
 REGION_PATTERN = r"[A-Za-z]{2}-[A-Za-z0-9]{1,3}"
@@ -90,6 +91,8 @@ class ApiView(APIView):
     with If-None-Match gets 304 without the work. Loads that bypass the audit trail (demo data)
     and reference data show within the cache TTL, which the ETag includes as well."""
 
+    content_negotiation_class = JsonOnly
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # the throttle
         translation.activate(negotiated_language(request))
@@ -129,12 +132,15 @@ def page_links(request, number: int, pages: int) -> tuple[str | None, str | None
     return (link(number + 1) if number < pages else None, link(number - 1) if number > 1 else None)
 
 
-def requested_page(request, default_size: int) -> tuple[int, int]:
-    errors = {}
-    number = params.whole_number(request.GET, "page", 1, params.MAX_PAGE, errors)
-    size = params.whole_number(request.GET, "page_size", default_size, params.MAX_PAGE_SIZE, errors)
-    if errors:
-        raise exceptions.ValidationError(errors)
+def requested_page(request, default_size: int, errors: dict | None = None) -> tuple[int, int]:
+    """The page number and size; their errors join ``errors`` (raised here when none is given)."""
+    found = {}
+    number = params.whole_number(request.GET, "page", 1, params.MAX_PAGE, found)
+    size = params.whole_number(request.GET, "page_size", default_size, params.MAX_PAGE_SIZE, found)
+    if errors is not None:
+        errors.update(found)
+    elif found:
+        raise exceptions.ValidationError(found)
     return number, size
 
 
@@ -177,7 +183,7 @@ class AgreementListView(ApiView):
         filterset = public_filterset(request.GET)
         if not filterset.is_valid():
             errors.update({name: list(messages) for name, messages in filterset.errors.items()})
-        number, size = requested_page(request, settings.AGREEMENTS_PER_PAGE) if not errors else (1, 1)
+        number, size = requested_page(request, settings.AGREEMENTS_PER_PAGE, errors)
         if errors:
             raise exceptions.ValidationError(errors)
         active = filterset.active_params()
