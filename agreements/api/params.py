@@ -44,7 +44,7 @@ def filter_parameter(name: str, spec) -> OpenApiParameter:
         return OpenApiParameter(
             name,
             {"type": "array", "items": item, "maxItems": MAX_VALUES},
-            description=description + _(". Повторяйте параметр: значения объединяются через ИЛИ."),
+            description=description + " (repeat the parameter: its values are ORed)",
             explode=True,
             style="form",
         )

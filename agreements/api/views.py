@@ -44,7 +44,9 @@ SLUG, REGION_CODE, SECTOR_CODE = (re.compile(p) for p in (SLUG_PATTERN, REGION_P
 def not_found(request, exception=None, path=None):
     """Any other /api/ address: a JSON 404, not the site's page."""
     return JsonResponse(
-        {"detail": _("Страница не найдена.")}, status=404, json_dumps_params={"ensure_ascii": False}
+        {"detail": str(exceptions.NotFound.default_detail)},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
     )
 
 

@@ -329,6 +329,8 @@ def test_it_speaks_the_language_asked_for(client, seeded):
     # ?lang= wins over the header; Russian by default.
     assert client.get(LIST, {"lang": "ru"}, headers={"accept-language": "en"})["Content-Language"] == "ru"
     assert client.get(LIST, headers={"accept-language": "de"})["Content-Language"] == "ru"
+    message = client.get(LIST, {"page": "abc", "lang": "en"}).json()["errors"]["page"][0]
+    assert message.startswith("A whole number from 1 to")
 
 
 # --- Caching headers, CORS, throttle --------------------------------------------------------------------

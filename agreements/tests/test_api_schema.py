@@ -9,6 +9,8 @@ exists nowhere, and is rightly a 400 (or a 404 in a path).
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -38,6 +40,18 @@ schema.config.generation.update(max_examples=25)
 @pytest.fixture(autouse=True)
 def no_throttle(settings):
     settings.API_THROTTLE_RATE = None
+
+
+@pytest.fixture(autouse=True)
+def test_transaction_kept():
+    """Calling the WSGI app fires request_started/finished, whose close_old_connections() closes a
+    connection inside a transaction (the test's, on PostgreSQL); Django's test client disconnects
+    it the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
