@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"
 BEGIN, END = "<!-- BEGIN api -->", "<!-- END api -->"
 BUDGET_COLD_MS = 60
+BUDGET_SEARCH_MS = 100  # a search's, as bench/run.py has it for the page
 
 
 def setup(database: str) -> None:
@@ -37,6 +38,15 @@ def setup(database: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    # The HTML page beside the API, without collectstatic's manifest: plain static URLs.
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    override_settings(STORAGES=storages).enable()
 
 
 def parameters() -> dict:
@@ -94,9 +104,13 @@ def main() -> None:
     started = time.perf_counter()
     FacetIndex()
     index_seconds = time.perf_counter() - started
+    from agreements.models import Agreement
+
     found = parameters()  # builds this process's index too
-    if found["size"] != args.agreements:
-        sys.exit(f"the database holds {found['size']} published agreements, not {args.agreements}")
+    total = Agreement.objects.count()
+    if total != args.agreements:
+        sys.exit(f"the database holds {total} agreements, not {args.agreements}")
+    args.published = found["size"]
     region, section = found["region"], found["section"]
     paths = {
         "two filters + facets": f"/api/agreements/?region={region}&sector={section}&facets=1",
@@ -135,18 +149,21 @@ def main() -> None:
 def write(rows, args, region, section, index_seconds, revalidated_ms, vendor) -> None:
     lines = [
         BEGIN,
-        f"## JSON API (`bench/api.py`, {vendor}, {args.agreements:,} agreements, in process, DEBUG off)",
+        f"## JSON API (`bench/api.py`, {vendor}, {args.agreements:,} agreements of which {args.published:,} "
+        "published, in process, DEBUG off)",
         "",
         f"Region `{region}` and section `{section}` (the commonest), medians of {args.repeats} requests. "
         "Cold: the per-filter caches emptied before each request (the facet index kept: it is built once "
         f"per worker and data change, {index_seconds:.1f} s here). Budget: the listing page's, "
-        f"≤ {BUDGET_COLD_MS} ms cold.",
+        f"≤ {BUDGET_COLD_MS} ms cold, a search's ≤ {BUDGET_SEARCH_MS} ms. Warm: the same URL again "
+        "(the whole answer cached per URL and language under the data version, as the page is).",
         "",
-        "| request | status | cold ms | warm ms | SQL queries cold / warm | verdict (cold) |",
+        "| request | status | cold p50 ms | warm p50 ms | SQL queries cold / warm | verdict (cold) |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for name, path, status, cold, warm, queries, warm_queries in rows:
-        verdict = "ok" if cold <= BUDGET_COLD_MS else "over"
+        budget = BUDGET_SEARCH_MS if "q=" in path else BUDGET_COLD_MS
+        verdict = f"{'ok' if cold <= budget else 'over'} (≤ {budget})"
         lines.append(
             f"| {name} `{path}` | {status} | {cold:.1f} | {warm:.1f} | {queries} / {warm_queries} "
             f"| {verdict} |"

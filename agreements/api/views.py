@@ -188,6 +188,16 @@ class AgreementListView(ApiView):
         number, size = requested_page(request, settings.AGREEMENTS_PER_PAGE, errors)
         if errors:
             raise exceptions.ValidationError(errors)
+        # Whole answers are cached per URL (host and scheme included: the links are absolute) and
+        # language under the data version, as the listing page is; errors are never cached.
+        return cached(
+            "api-listing",
+            {"url": request.build_absolute_uri()},
+            lambda: self.listing(request, filterset, number, size, with_facets),
+            alias="pages",
+        )
+
+    def listing(self, request, filterset, number: int, size: int, with_facets: bool) -> dict:
         active = filterset.active_params()
         filters = {name: value for name, value in active.items() if name != "sort"}
         try:
@@ -205,10 +215,11 @@ class AgreementListView(ApiView):
             "count": counts.total,
             "next": following,
             "previous": previous,
-            "results": out.AgreementItemSerializer(items, many=True, context=self.context()).data,
+            # Plain lists and dicts: what the cache pickles holds no serializer (nor the request).
+            "results": list(out.AgreementItemSerializer(items, many=True, context=self.context()).data),
         }
         if with_facets:
-            result["facets"] = out.FacetsSerializer(counts.facets).data
+            result["facets"] = dict(out.FacetsSerializer(counts.facets).data)
         return result
 
 
