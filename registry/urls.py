@@ -13,3 +13,6 @@ urlpatterns = [
 ]
 # Russian pages live at /agreements/…, English ones at /en/agreements/…: each view is a shareable URL.
 urlpatterns += i18n_patterns(path("", include("agreements.urls")), prefix_default_language=False)
+
+# A 404 under /api/ is JSON (agreements.api), elsewhere Django's page (templates/404.html).
+handler404 = "agreements.api.views.not_found"

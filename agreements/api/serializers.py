@@ -35,7 +35,7 @@ class ListedPartySerializer(serializers.Serializer):
         return last_segment(item.url)
 
     def get_url(self, item) -> str:
-        return absolute(self.context, reverse("api:party-detail", args=[last_segment(item.url)]))
+        return absolute(self.context, reverse("api_party_detail", args=[last_segment(item.url)]))
 
 
 class ListedRegionSerializer(serializers.Serializer):
@@ -68,7 +68,7 @@ class AgreementItemSerializer(serializers.Serializer):
     html_url = serializers.SerializerMethodField()
 
     def get_url(self, item) -> str:
-        return absolute(self.context, reverse("api:agreement-detail", args=[item.slug]))
+        return absolute(self.context, reverse("api_agreement_detail", args=[item.slug]))
 
     def get_html_url(self, item) -> str:
         return absolute(self.context, item.url)
@@ -128,7 +128,7 @@ class RegionSerializer(serializers.Serializer):
     html_url = serializers.SerializerMethodField()
 
     def get_url(self, region) -> str:
-        return absolute(self.context, reverse("api:region-detail", args=[region.code]))
+        return absolute(self.context, reverse("api_region_detail", args=[region.code]))
 
     def get_html_url(self, region) -> str:
         return absolute(self.context, region.get_absolute_url())
@@ -154,7 +154,7 @@ class SectorSerializer(serializers.Serializer):
     html_url = serializers.SerializerMethodField()
 
     def get_url(self, sector) -> str:
-        return absolute(self.context, reverse("api:sector-detail", args=[sector.code]))
+        return absolute(self.context, reverse("api_sector_detail", args=[sector.code]))
 
     def get_html_url(self, sector) -> str:
         return absolute(self.context, sector.get_absolute_url())
@@ -188,7 +188,7 @@ class PartySerializer(serializers.Serializer):
     html_url = serializers.SerializerMethodField()
 
     def get_url(self, party) -> str:
-        return absolute(self.context, reverse("api:party-detail", args=[party.slug]))
+        return absolute(self.context, reverse("api_party_detail", args=[party.slug]))
 
     def get_html_url(self, party) -> str:
         return absolute(self.context, party.get_absolute_url())
@@ -202,7 +202,7 @@ class PartyDetailSerializer(PartySerializer):
         return [alias.name for alias in party.aliases.all()]
 
     def get_agreements_url(self, party) -> str:
-        return absolute(self.context, reverse("api:agreement-list") + f"?party={party.slug}")
+        return absolute(self.context, reverse("api_agreement_list") + f"?party={party.slug}")
 
 
 class SourceSerializer(serializers.Serializer):
@@ -230,7 +230,7 @@ class ForumSerializer(serializers.Serializer):
     html_url = serializers.SerializerMethodField()
 
     def get_url(self, forum) -> str:
-        return absolute(self.context, reverse("api:forum-detail", args=[forum.slug]))
+        return absolute(self.context, reverse("api_forum_detail", args=[forum.slug]))
 
     def get_html_url(self, forum) -> str:
         return absolute(self.context, forum.get_absolute_url())
@@ -262,7 +262,7 @@ class ForumDetailSerializer(ForumSerializer):
     agreements_url = serializers.SerializerMethodField()
 
     def get_agreements_url(self, forum) -> str:
-        return absolute(self.context, reverse("api:agreement-list") + f"?forum={forum.slug}")
+        return absolute(self.context, reverse("api_agreement_list") + f"?forum={forum.slug}")
 
 
 # --- An agreement -------------------------------------------------------------------------------
@@ -277,7 +277,7 @@ class AgreementPartySerializer(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
     def get_url(self, link) -> str:
-        return absolute(self.context, reverse("api:party-detail", args=[link.party.slug]))
+        return absolute(self.context, reverse("api_party_detail", args=[link.party.slug]))
 
 
 class ForumBriefSerializer(serializers.Serializer):
@@ -287,7 +287,7 @@ class ForumBriefSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
     def get_url(self, forum) -> str:
-        return absolute(self.context, reverse("api:forum-detail", args=[forum.slug]))
+        return absolute(self.context, reverse("api_forum_detail", args=[forum.slug]))
 
 
 class RegionWithCountrySerializer(RegionBriefSerializer):
@@ -328,7 +328,7 @@ class AgreementDetailSerializer(serializers.Serializer):
     html_url = serializers.SerializerMethodField()
 
     def get_url(self, agreement) -> str:
-        return absolute(self.context, reverse("api:agreement-detail", args=[agreement.slug]))
+        return absolute(self.context, reverse("api_agreement_detail", args=[agreement.slug]))
 
     def get_html_url(self, agreement) -> str:
         return absolute(self.context, agreement.get_absolute_url())

@@ -1,25 +1,25 @@
-from django.urls import path, re_path
+from django.urls import path
+from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views
 
-app_name = "api"
-
 # Codes and slugs are taken as any segment and checked in the view, so a malformed one is a JSON 404
-# rather than the site's HTML page.
+# rather than the site's HTML page (any other /api/ address: registry.urls's handler404). Names are
+# prefixed rather than namespaced, like the site's own.
 urlpatterns = [
-    path("agreements/", views.AgreementListView.as_view(), name="agreement-list"),
-    path("agreements/<str:slug>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
-    path("parties/", views.PartyListView.as_view(), name="party-list"),
-    path("parties/<str:slug>/", views.PartyDetailView.as_view(), name="party-detail"),
-    path("regions/", views.RegionListView.as_view(), name="region-list"),
-    path("regions/<str:code>/", views.RegionDetailView.as_view(), name="region-detail"),
-    path("sectors/", views.SectorListView.as_view(), name="sector-list"),
-    path("sectors/<str:code>/", views.SectorDetailView.as_view(), name="sector-detail"),
-    path("forums/", views.ForumListView.as_view(), name="forum-list"),
-    path("forums/<str:slug>/", views.ForumDetailView.as_view(), name="forum-detail"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
-    re_path(r"^.*$", views.not_found),
+    path("agreements/", views.AgreementListView.as_view(), name="api_agreement_list"),
+    path("agreements/<str:slug>/", views.AgreementDetailView.as_view(), name="api_agreement_detail"),
+    path("parties/", views.PartyListView.as_view(), name="api_party_list"),
+    path("parties/<str:slug>/", views.PartyDetailView.as_view(), name="api_party_detail"),
+    path("regions/", views.RegionListView.as_view(), name="api_region_list"),
+    path("regions/<str:code>/", views.RegionDetailView.as_view(), name="api_region_detail"),
+    path("sectors/", views.SectorListView.as_view(), name="api_sector_list"),
+    path("sectors/<str:code>/", views.SectorDetailView.as_view(), name="api_sector_detail"),
+    path("forums/", views.ForumListView.as_view(), name="api_forum_list"),
+    path("forums/<str:slug>/", views.ForumDetailView.as_view(), name="api_forum_detail"),
+    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    # GET and HEAD only: any other method made their HTML renderer fail for want of a template (a 500).
+    path("docs/", require_safe(SpectacularSwaggerView.as_view(url_name="api_schema")), name="api_docs"),
+    path("redoc/", require_safe(SpectacularRedocView.as_view(url_name="api_schema")), name="api_redoc"),
 ]

@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -41,8 +42,10 @@ SLUG, REGION_CODE, SECTOR_CODE = (re.compile(p) for p in (SLUG_PATTERN, REGION_P
 # --- Plumbing: JSON always, errors as JSON, the throttle ------------------------------------------
 
 
-def not_found(request, exception=None, path=None):
-    """Any other /api/ address: a JSON 404, not the site's page."""
+def not_found(request, exception=None):
+    """handler404: any other /api/ address gets a JSON 404; the site's pages keep their own."""
+    if not request.path.startswith("/api/"):
+        return page_not_found(request, exception)
     return JsonResponse(
         {"detail": str(exceptions.NotFound.default_detail)},
         status=404,

@@ -420,3 +420,5 @@ def test_it_serves_the_documentation_page_from_local_files(client):
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     assert client.get("/api/redoc/").status_code == 200
+    for url in ("/api/docs/", "/api/redoc/"):
+        assert client.post(url).status_code == 405  # not a 500 from their HTML renderer
