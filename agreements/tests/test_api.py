@@ -14,6 +14,7 @@ from agreements.filters import public_filterset
 from agreements.models import Agreement, AgreementParty, Region, StatusChange
 
 from .factories import make_agreement, make_forum, make_party
+from .test_settings import load_settings
 
 LIST = "/api/agreements/"
 EUROCHEM = "xiii-01-eurochem-karatau-fertilisers"
@@ -381,6 +382,13 @@ def test_it_throttles_an_anonymous_client(client, seeded, settings):
     assert int(refused["Retry-After"]) > 0
     other = client.get("/api/regions/KZ-31/", REMOTE_ADDR="10.0.0.2")
     assert other.status_code == 200
+
+
+@pytest.mark.parametrize("rate", ["lots", "120", "0/minute", "120/fortnight"])
+def test_it_refuses_to_start_with_a_malformed_throttle_rate(rate):
+    result = load_settings(API_THROTTLE_RATE=rate)
+    assert result.returncode != 0
+    assert "API_THROTTLE_RATE must look like 120/minute" in result.stderr
 
 
 # --- Schema and documentation ------------------------------------------------------------------------
