@@ -111,6 +111,13 @@ def main() -> None:
     if total != args.agreements:
         sys.exit(f"the database holds {total} agreements, not {args.agreements}")
     args.published = found["size"]
+    from agreements.models import Forum, Party
+
+    records = {
+        "party": Party.objects.public().order_by("pk").values_list("slug", flat=True).first(),
+        "forum": Forum.objects.public().order_by("pk").values_list("slug", flat=True).first(),
+        "agreement": Agreement.objects.public().order_by("pk").values_list("slug", flat=True).first(),
+    }
     region, section = found["region"], found["section"]
     paths = {
         "two filters + facets": f"/api/agreements/?region={region}&sector={section}&facets=1",
@@ -120,6 +127,13 @@ def main() -> None:
         "search + region + facets": f"/api/agreements/?q=удобрений&region={region}&facets=1",
         "no filter + facets": "/api/agreements/?facets=1",
         "the page, same two filters (HTML)": f"/agreements/?region={region}&sector={section}",
+        "parties": "/api/parties/",
+        "parties, page 200": "/api/parties/?page=200",
+        "a party": f"/api/parties/{records['party']}/",
+        "forums": "/api/forums/",
+        "a forum": f"/api/forums/{records['forum']}/",
+        "regions": "/api/regions/",
+        "an agreement": f"/api/agreements/{records['agreement']}/",
     }
     client = Client()
     rows = []

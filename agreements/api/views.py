@@ -12,7 +12,7 @@ import time
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DataError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import Http404, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -268,29 +268,33 @@ class AgreementDetailView(ApiView):
 # --- Parties and forums: public() only --------------------------------------------------------------
 
 
-def public_parties():
-    published = Q(agreement_links__agreement__is_published=True)
-    return (
-        Party.objects.public()
-        .select_related("country", "home_region")
-        .annotate(published_agreements=Count("agreement_links", filter=published))
-        .order_by("name", "pk")
-    )
+# Counts are attached to the page's rows only: an annotated COUNT over every party's links, grouped
+# and sorted by name, took 2 s at 100,000 agreements.
+PARTIES = Party.objects.public().select_related("country", "home_region").order_by("name", "pk")
+FORUMS = Forum.objects.public().order_by("-start_date", "title", "pk")
 
 
-def public_forums():
-    return (
-        Forum.objects.public()
-        .annotate(published_agreements=Count("agreements", filter=Q(agreements__is_published=True)))
-        .order_by("-start_date", "title", "pk")
-    )
+def with_party_counts(parties: list) -> list:
+    links = AgreementParty.objects.filter(party__in=parties, agreement__is_published=True)
+    counts = dict(links.values_list("party_id").annotate(n=Count("pk")).order_by())
+    for party in parties:
+        party.published_agreements = counts.get(party.pk, 0)
+    return parties
 
 
-def paginated(view, request, queryset, serializer_class):
+def with_forum_counts(forums: list) -> list:
+    bits = current_index().bits["forum"]  # the facet index: published agreements per forum slug
+    for forum in forums:
+        forum.published_agreements = bits.get(forum.slug, 0).bit_count()
+    return forums
+
+
+def paginated(view, request, serializer_class, total: int, rows_for) -> dict:
+    """One page of ``total`` rows; ``rows_for(start, stop)`` reads them."""
     number, size = requested_page(request, 50)
-    total = queryset.count()
-    paginator = page_of(queryset, total, number, size)
-    rows = list(paginator.page(number).object_list)
+    paginator = page_of(range(total), total, number, size)
+    start = (number - 1) * size
+    rows = rows_for(start, min(start + size, total))
     following, previous = page_links(request, number, paginator.num_pages)
     return {
         "count": total,
@@ -298,6 +302,27 @@ def paginated(view, request, queryset, serializer_class):
         "previous": previous,
         "results": serializer_class(rows, many=True, context=view.context()).data,
     }
+
+
+def paginated_queryset(view, request, serializer_class, queryset, attach=list) -> dict:
+    return paginated(
+        view,
+        request,
+        serializer_class,
+        queryset.count(),
+        lambda start, stop: attach(list(queryset[start:stop])),
+    )
+
+
+def public_party_ids() -> list[int]:
+    """Every public party's id by name, cached under the data version: which parties have a published
+    agreement is a join over every party link (0.2–0.3 s at 100,000 agreements), once per change."""
+    return cached("api-party-ids", {}, lambda: list(PARTIES.values_list("pk", flat=True)))
+
+
+def parties_at(ids: list[int]) -> list:
+    found = Party.objects.select_related("country", "home_region").in_bulk(ids)
+    return with_party_counts([found[pk] for pk in ids if pk in found])
 
 
 def page_schema(name, serializer_class):
@@ -325,7 +350,10 @@ LIST_PARAMETERS = [*params.page_parameters(), params.lang_parameter()]
 )
 class PartyListView(ApiView):
     def data(self, request):
-        return paginated(self, request, public_parties(), out.PartySerializer)
+        ids = public_party_ids()
+        return paginated(
+            self, request, out.PartySerializer, len(ids), lambda start, stop: parties_at(ids[start:stop])
+        )
 
 
 @extend_schema_view(
@@ -337,9 +365,10 @@ class PartyListView(ApiView):
 )
 class PartyDetailView(ApiView):
     def data(self, request, slug):
-        party = public_parties().prefetch_related("aliases").filter(slug=slug_or_404(slug)).first()
+        party = PARTIES.prefetch_related("aliases").filter(slug=slug_or_404(slug)).first()
         if party is None:
             raise Http404
+        with_party_counts([party])
         return out.PartyDetailSerializer(party, context=self.context()).data
 
 
@@ -353,7 +382,7 @@ class PartyDetailView(ApiView):
 )
 class ForumListView(ApiView):
     def data(self, request):
-        return paginated(self, request, public_forums(), out.ForumSerializer)
+        return paginated_queryset(self, request, out.ForumSerializer, FORUMS, with_forum_counts)
 
 
 @extend_schema_view(
@@ -366,9 +395,10 @@ class ForumListView(ApiView):
 class ForumDetailView(ApiView):
     def data(self, request, slug):
         figures = Prefetch("figures", queryset=ForumFigure.objects.select_related("source").order_by("pk"))
-        forum = public_forums().prefetch_related(figures).filter(slug=slug_or_404(slug)).first()
+        forum = FORUMS.prefetch_related(figures).filter(slug=slug_or_404(slug)).first()
         if forum is None:
             raise Http404
+        with_forum_counts([forum])
         forum.announced_documents = next(
             (int(f.value) for f in forum.figures.all() if f.metric == ForumFigure.Metric.DOCUMENTS), None
         )
@@ -385,25 +415,6 @@ def with_counts(rows, facet: str):
     return rows
 
 
-class CountedPage:
-    """A list of reference rows paginated in Python (about a hundred of them), counted from the index."""
-
-    def __init__(self, queryset, facet):
-        self.queryset, self.facet = queryset, facet
-
-    def count(self):
-        return len(self.rows)
-
-    def __getitem__(self, item):
-        return with_counts(self.rows[item], self.facet)
-
-    @property
-    def rows(self):
-        if not hasattr(self, "_rows"):
-            self._rows = list(self.queryset)
-        return self._rows
-
-
 REGIONS = Region.objects.select_related("country").order_by("country_id", "code")
 SECTORS = Sector.objects.select_related("parent").order_by("code")
 
@@ -418,7 +429,9 @@ SECTORS = Sector.objects.select_related("parent").order_by("code")
 )
 class RegionListView(ApiView):
     def data(self, request):
-        return paginated(self, request, CountedPage(REGIONS, "region"), out.RegionSerializer)
+        return paginated_queryset(
+            self, request, out.RegionSerializer, REGIONS, lambda rows: with_counts(rows, "region")
+        )
 
 
 @extend_schema_view(
@@ -446,7 +459,9 @@ class RegionDetailView(ApiView):
 )
 class SectorListView(ApiView):
     def data(self, request):
-        return paginated(self, request, CountedPage(SECTORS, "sector"), out.SectorSerializer)
+        return paginated_queryset(
+            self, request, out.SectorSerializer, SECTORS, lambda rows: with_counts(rows, "sector")
+        )
 
 
 @extend_schema_view(
