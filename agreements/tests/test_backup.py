@@ -258,13 +258,25 @@ def test_it_changes_nothing_when_the_file_is_incomplete(registry, tmp_path):
     damaged = rewrite(
         path, tmp_path / "damaged.jsonl", edit_lines=lambda lines: [*lines[:-1], lines[-1][:20]]
     )
+
+    def without_sources(lines):
+        return [line for line in lines if not line.startswith('{"model": "agreements.source"')]
+
+    orphans = rewrite(
+        path,
+        tmp_path / "orphans.jsonl",
+        edit_header=lambda header: header["counts"].update({"agreements.source": 0}),
+        edit_lines=without_sources,
+    )
     fresh_database()
     fresh = rows()
 
-    with pytest.raises(CommandError, match=r"incomplete: agreements\.statuschange has \d+ of its \d+ rows"):
+    with pytest.raises(CommandError, match=r"incomplete: contenttypes\.contenttype has \d+ of its \d+ rows"):
         call_command("restore", str(truncated), verbosity=0)
     with pytest.raises(CommandError, match="damaged"):
         call_command("restore", str(damaged), verbosity=0)
+    with pytest.raises(CommandError, match=r"rows do not fit together: .*agreements_source"):
+        call_command("restore", str(orphans), verbosity=0)
 
     assert rows() == fresh
 

@@ -33,10 +33,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.apps import apps
-from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.core.serializers.jsonl import Serializer as JSONLSerializer
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
@@ -48,12 +48,14 @@ CHUNK = 2000
 
 
 def backed_up_models() -> list:
-    """Every model whose rows are backed up, many-to-many link tables included, in a stable order."""
-    return [
+    """Every model whose rows are backed up, many-to-many link tables included, by name: the order
+    does not matter to a restore (foreign keys are checked at its commit), a stable one to a reader."""
+    models = [
         model
         for model in apps.get_models(include_auto_created=True)
         if model._meta.label_lower not in EXCLUDED and model._meta.managed and not model._meta.proxy
     ]
+    return sorted(models, key=lambda model: model._meta.label_lower)
 
 
 def applied_migrations(connection) -> list[str]:
@@ -67,6 +69,15 @@ class ExactJSONEncoder(DjangoJSONEncoder):
         if isinstance(o, datetime.datetime | datetime.time):
             return o.isoformat()
         return super().default(o)
+
+
+class RowSerializer(JSONLSerializer):
+    """Django's JSON Lines serializer, with each line encoded in one piece: ``json.dump`` to a stream
+    takes the pure-Python encoder, ``json.dumps`` the C one (a backup twice as fast)."""
+
+    def end_object(self, obj):
+        self.stream.write(json.dumps(self.get_dump_object(obj), **self.json_kwargs) + "\n")
+        self._current = None
 
 
 def open_for_writing(path: Path, compress: bool):
@@ -104,7 +115,7 @@ def write_backup(stream, connection) -> dict:
         "counts": counts,
     }
     stream.write(json.dumps(header, ensure_ascii=False) + "\n")
-    serializer = serializers.get_serializer("jsonl")()
+    serializer = RowSerializer()
     for model in models:
         # Concrete fields only: many-to-many links are written as rows of their own link models.
         fields = [field.name for field in model._meta.local_concrete_fields if not field.primary_key]
@@ -127,6 +138,12 @@ class Command(BaseCommand):
         if not path.parent.is_dir():
             raise CommandError(f"Cannot write {path}: the directory {path.parent} does not exist.")
         connection = connections[database]
+        try:
+            migrated = bool(applied_migrations(connection))
+        except DatabaseError as exc:
+            raise CommandError(f"Cannot read the database: {exc}") from None
+        if not migrated:
+            raise CommandError("The database is not migrated: there is nothing to back up.")
         partial = path.with_name(path.name + ".partial")
         started = time.monotonic()
         try:

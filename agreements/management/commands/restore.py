@@ -9,11 +9,11 @@ database that already has users, agreements, parties, forums, sources or history
 by id, and after a restore that id may be somebody else.
 
 The restore is one transaction: any error (a damaged or truncated file, a row the database refuses)
-leaves the database exactly as it was. Nothing new enters the audit trail: rows are saved raw (no
-``save()``, no ``post_save`` history), link rows are plain inserts (no ``m2m_changed``), and
-simple-history is switched off for the duration besides. The restored counts are compared with the
-backup's own before the transaction commits, and PostgreSQL's id sequences are reset past the
-restored ids.
+leaves the database exactly as it was. Nothing new enters the audit trail: rows are saved raw or
+bulk-inserted (no ``save()``, no history from ``post_save``), link rows are plain inserts (no
+``m2m_changed``), and simple-history is switched off for the duration besides. The restored counts
+are compared with the backup's own before the transaction commits, and PostgreSQL's id sequences are
+reset past the restored ids.
 
 Running web workers cache content types, reference-data ids and facet counts: restart them after a
 restore.
@@ -23,6 +23,7 @@ import gzip
 import json
 import time
 import zlib
+from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -53,6 +54,9 @@ CREATED_BY_MIGRATIONS = {
     "agreements.region",
     "agreements.sector",
 }
+
+
+BATCH = 2000
 
 
 class RestoreError(Exception):
@@ -132,17 +136,38 @@ def empty_tables(connection) -> None:
             cursor.execute(sql)
 
 
+def stamped(model) -> bool:
+    """Whether the model has auto_now/auto_now_add fields, which bulk_create would set to now."""
+    return any(
+        getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        for field in model._meta.concrete_fields
+    )
+
+
 def load_rows(stream, models: dict, using: str) -> dict:
-    """Insert every row as it was; returns how many rows of each table the file held."""
+    """Insert every row as it was; returns how many rows of each table the file held.
+
+    Rows with timestamps are saved one by one, raw, as ``loaddata`` saves them (no ``save()`` override,
+    no auto_now, receivers told it is a load); the rest (history, links, reference data: nine rows in
+    ten) in batches with ``bulk_create``, which sends no signals at all.
+    """
     loaded = dict.fromkeys(models, 0)
+    pending = defaultdict(list)
     try:
         for deserialized in serializers.deserialize("jsonl", stream, using=using, ignorenonexistent=False):
-            label = deserialized.object._meta.label_lower
+            row = deserialized.object
+            model, label = type(row), row._meta.label_lower
             if label not in loaded:
                 raise RestoreError(f"The backup holds rows of {label} but its header does not list them.")
-            # Raw: no save() override, no auto_now, and pre/post_save receivers are told it is a load.
-            deserialized.save(save_m2m=False, using=using, force_insert=True)
             loaded[label] += 1
+            if stamped(model):
+                deserialized.save(save_m2m=False, using=using, force_insert=True)
+                continue
+            pending[model].append(row)
+            if len(pending[model]) >= BATCH:
+                model._base_manager.using(using).bulk_create(pending.pop(model))
+        for model, rows in pending.items():
+            model._base_manager.using(using).bulk_create(rows)
     except (DeserializationError, ValueError) as exc:  # ValueError: not UTF-8
         raise RestoreError(f"The backup file is damaged: {exc}") from None
     return loaded
@@ -219,11 +244,11 @@ def restore(path: Path, connection, force: bool) -> tuple[dict, dict]:
                 )
             empty_tables(connection)
             loaded = load_rows(stream, models, using)
+            check_counts(header, models, loaded, using)
             try:
                 connection.check_constraints()
             except IntegrityError as exc:
                 raise RestoreError(f"The backup's rows do not fit together: {exc}") from None
-            check_counts(header, models, loaded, using)
             reset_sequences(connection, models.values())
             fix_search_vectors(header, connection)
     forget_caches()
