@@ -20,8 +20,9 @@ What is in the file, and why:
 
 The format is JSON Lines, gzipped when the name ends in ``.gz``: a header line (format version,
 database vendor, applied migrations, the row count of every table), then one Django-serialized row per
-line. The rows are read in one transaction (a single snapshot on PostgreSQL), the file is written under
-a temporary name, readable by its owner only (it holds password hashes), and renamed when complete.
+line. The rows are read from one snapshot that does not block writers (see ``snapshot``), the file is
+written under a temporary name, readable by its owner only (it holds password hashes), and renamed when
+complete.
 """
 
 import datetime
@@ -91,14 +92,26 @@ def open_for_writing(path: Path, compress: bool):
 
 @contextmanager
 def snapshot(connection):
-    """One consistent view of the database for the whole backup."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic(using=connection.alias):
-        if outermost and connection.vendor == "postgresql":
-            # The transaction's first statement; READ ONLY: a backup never writes.
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    """One consistent view of the database for the whole backup, which does not hold writers up."""
+    if connection.in_atomic_block:  # the caller's transaction is the snapshot
         yield
+    elif connection.vendor == "sqlite":
+        # Django's atomic() would BEGIN IMMEDIATE (settings: transaction_mode) and take the write lock
+        # for the whole backup; a deferred read transaction in WAL mode is a snapshot writers go past.
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("ROLLBACK")  # nothing was written
+    else:
+        with transaction.atomic(using=connection.alias):
+            if connection.vendor == "postgresql":
+                # The transaction's first statement; READ ONLY: a backup never writes.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield
 
 
 def write_backup(stream, connection) -> dict:
