@@ -289,6 +289,7 @@ def test_it_changes_nothing_when_the_file_is_incomplete(registry, tmp_path):
         (b"\xff\xfe\x00binary", "is not a registry backup"),
         (b"\x1f\x8b\x08\x00broken gzip", "Nothing was restored"),
         (b'{"format": "agreements-registry-backup", "version": 99}\n', "format version 99"),
+        (b'{"format": "agreements-registry-backup", "version": 1}\n', "header lists no migrations"),
     ],
 )
 def test_it_refuses_a_file_that_is_not_a_backup(tmp_path, content, message):

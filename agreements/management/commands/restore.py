@@ -83,6 +83,8 @@ def read_header(stream, path: Path) -> dict:
             f"{path} is a backup of format version {header.get('version')}; "
             f"this code reads version {VERSION}."
         )
+    if not isinstance(header.get("migrations"), list) or not isinstance(header.get("counts"), dict):
+        raise RestoreError(f"{path} is damaged: its header lists no migrations or row counts.")
     return header
 
 
