@@ -22,6 +22,7 @@ OPERATOR_VARIABLES = {
     "AXES_COOLOFF_MINUTES",
     "CSP_REPORT_ONLY",
     "CSP_REPORT_URI",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests' fixture; check --deploy refuses it
 }
 PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.org"}
 PRINT_SETTINGS = (
