@@ -1,6 +1,7 @@
 """What visitors see when the site protects itself: the database is down, or a login is locked out."""
 
 import logging
+import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -8,6 +9,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.views import defaults
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,14 @@ class DatabaseUnavailableMiddleware:
             return None
         log.error("database unavailable for %s %s: %s", request.method, request.path, exception)
         return service_unavailable()
+
+
+def server_error(request):
+    """handler500: a database error raised outside a view (a middleware saving the session, say)
+    misses process_exception above; it still gets the 503, any other error the plain 500 page."""
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        return service_unavailable()
+    return defaults.server_error(request)
 
 
 def lockout_response(request, original_response=None, credentials=None):

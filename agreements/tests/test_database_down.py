@@ -6,7 +6,7 @@ import pytest
 from django.db import InterfaceError, OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from agreements.middleware import DatabaseUnavailableMiddleware
+from agreements.middleware import DatabaseUnavailableMiddleware, server_error
 
 from .test_settings import PRODUCTION, load_settings
 
@@ -72,3 +72,21 @@ def test_it_answers_503_when_the_database_server_is_not_listening():
     result = load_settings(code=code, **env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-5:] == ["503", "503", "503", "30", "False"]
+
+
+@pytest.mark.django_db
+def test_it_answers_503_for_a_database_error_outside_a_view(client):
+    """SessionMiddleware saving the session after the view: the 500 handler still says 503."""
+    client.raise_request_exception = False
+    middleware = "django.contrib.sessions.middleware.SessionMiddleware.process_response"
+    with mock.patch(middleware, side_effect=OperationalError("connection refused")):
+        response = client.get("/healthz")
+    assert_unavailable(response)
+
+
+def test_it_keeps_the_plain_500_page_for_other_errors(rf):
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = server_error(rf.get("/"))
+    assert response.status_code == 500
