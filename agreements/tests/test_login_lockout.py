@@ -39,6 +39,7 @@ def test_it_locks_out_after_the_failure_limit_even_with_the_right_password(clien
     text = response.content.decode()
     assert "Вход временно заблокирован" in text and "Login temporarily locked" in text
     assert "Попробуйте снова через 30 мин." in text and "Try again in 30 minutes" in text
+    assert "UTC+" in text  # the local time to retry, with its offset
     assert response["Retry-After"] == "1800"
     assert "_auth_user_id" not in client.session
     assert AccessAttempt.objects.get(username="editor").failures_since_start >= 5
