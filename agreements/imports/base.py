@@ -110,6 +110,7 @@ class RegistryResource(resources.ModelResource):
         self.duplicates = {}
         self.derived = set()
         self.same_titles = {}
+        self.notes = []
 
     @classmethod
     def get_result_class(cls):
@@ -221,6 +222,7 @@ class RegistryResource(resources.ModelResource):
         """Rewrite the dataset: canonical headers, no blank rows, derived slugs; find duplicates."""
         self.refs.reset()
         self.file_rows, self.duplicates, self.derived = [], {}, set()
+        self.notes = list(getattr(dataset, "import_notes", ()))
         try:
             columns = self.read_headers(dataset)
         except ImportFileError:

@@ -12,6 +12,7 @@ from import_export import fields, widgets
 from ..models import AgreementParty
 from .cells import (
     cell_text,
+    check_xml_text,
     choice_lookup,
     is_blank,
     nace_code,
@@ -34,7 +35,7 @@ class TextWidget(widgets.Widget):
         self.upper = upper
 
     def clean(self, value, row=None, **kwargs):
-        text = cell_text(value).strip()
+        text = check_xml_text(cell_text(value).strip())
         return text.upper() if self.upper else text
 
     def render(self, value, obj=None, **kwargs):
