@@ -49,6 +49,13 @@ class InstanceLoader(CachedInstanceLoader):
         field = self.pk_field.attribute
         queryset = self.get_queryset().filter(**{f"{field}__in": keys}) if keys else []
         self.all_instances = {self.pk_field.get_value(instance): instance for instance in queryset}
+        # The stored links, read now from the prefetched rows: django-import-export compares a row with
+        # a deepcopy of its record, and deepcopying a queryset drops its results (a query per link set).
+        relations = resource.relation_fields()
+        for instance in self.all_instances.values():
+            instance._import_current = {
+                field.attribute: field.widget.current(instance) for field in relations
+            }
 
     def key(self, row):
         try:

@@ -279,8 +279,15 @@ class RelationField(fields.Field):
     """
 
     def get_value(self, instance):
+        # What the row will write, if it was read (the preview's "after" column), else what is stored.
+        pending = getattr(instance, "_import_relations", None)
+        if pending is not None and self.attribute in pending:
+            return pending[self.attribute]
         if instance is None or instance.pk is None:
             return None
+        current = getattr(instance, "_import_current", None)
+        if current is not None and self.attribute in current:
+            return current[self.attribute]
         return self.widget.current(instance)
 
     def save(self, instance, row, is_m2m=False, **kwargs):
