@@ -199,6 +199,9 @@ class AgreementResource(RegistryResource):
     class Meta(RegistryResource.Meta):
         model = Agreement
         import_id_fields = ["slug"]
+        # Rows are only validated one by one (nothing is written per row, so no savepoint per row is
+        # needed); AgreementWriter writes them all at the end. The library's own bulk lists stay empty.
+        use_bulk = True
         fields = [
             "slug",
             "title",

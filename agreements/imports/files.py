@@ -91,6 +91,10 @@ def check_file_size(size: int, limits: Limits) -> None:
         )
 
 
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", " ")  # 32 767, as Russian text writes it
+
+
 def _cell_address(row: int, column: int) -> str:
     from openpyxl.utils import get_column_letter
 
@@ -115,15 +119,15 @@ class _RowChecker:
         for column, value in enumerate(values, start=1):
             if isinstance(value, str) and len(value) > self.limits.cell:
                 raise ImportFileError(
-                    f"Ячейка {_cell_address(number, column)} слишком длинная: {len(value):,} символов, "
-                    f"а в ячейке может быть не больше {self.limits.cell:,} (предел Excel).".replace(",", " ")
+                    f"Ячейка {_cell_address(number, column)} слишком длинная: {_number(len(value))} "
+                    f"символов, а в ячейке может быть не больше {_number(self.limits.cell)} (предел Excel)."
                 )
         if number > 1 and not all(is_blank(v) for v in values):
             self.filled += 1
             if self.filled > self.limits.rows:
                 raise ImportFileError(
-                    f"Строк с данными в файле больше {self.limits.rows:,}: столько за один раз не "
-                    "импортируется. Разделите файл на части.".replace(",", " ")
+                    f"Строк с данными в файле больше {_number(self.limits.rows)}: столько за один раз "
+                    "не импортируется. Разделите файл на части."
                 )
 
 
@@ -228,13 +232,20 @@ def _open_workbook(data: bytes, limits: Limits):
     reader = _Reader(archive)
     try:
         reader.read()
-    except ImportFileError:
-        raise
-    except EntitiesForbidden:
-        raise ImportFileError(XML_ENTITIES) from None
-    except Exception:
-        raise ImportFileError(BROKEN_XLSX) from None
+    except Exception as exc:
+        raise _file_error(exc, BROKEN_XLSX) from None
     return reader.wb
+
+
+def _file_error(exc: Exception, otherwise: str) -> ImportFileError:
+    """What to tell staff about an exception from openpyxl, which wraps the ones raised inside it."""
+    while exc is not None:
+        if isinstance(exc, ImportFileError):
+            return exc
+        if isinstance(exc, EntitiesForbidden):
+            return ImportFileError(XML_ENTITIES)
+        exc = exc.__cause__ or exc.__context__
+    return ImportFileError(otherwise)
 
 
 BROKEN_XLSX = (
@@ -285,13 +296,9 @@ def read_xlsx(data: bytes, limits: Limits | None = None) -> tablib.Dataset:
                 continue
             body += [[]] * blanks + [_trimmed(values)]
             blanks = 0
-    except ImportFileError:
-        raise
-    except EntitiesForbidden:
-        raise ImportFileError(XML_ENTITIES) from None
-    except Exception:
-        raise ImportFileError(
-            "Не удалось прочитать лист таблицы Excel: файл повреждён. Сохраните его в Excel заново."
+    except Exception as exc:
+        raise _file_error(
+            exc, "Не удалось прочитать лист таблицы Excel: файл повреждён. Сохраните его в Excel заново."
         ) from None
     finally:
         book.close()
@@ -345,7 +352,7 @@ def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             first_error = first_error or exc
             continue
-        if "\x00" in text or _controls(text) > len(text[:100_000]) // 100:
+        if "\x00" in text or _controls(text) > max(16, len(text[:100_000]) // 100):
             raise ImportFileError(BINARY_CSV)
         if candidate == "cp1251" and encoding is None:
             odd = _plausibly_russian(text)
@@ -356,7 +363,10 @@ def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
                     f"Windows-1251 текст не похож на русский ({odd}). {SAVE_AS_UTF8}"
                 )
         return text, ENCODINGS[candidate]
-    if _controls(data[:100_000].decode("latin-1")) > len(data[:100_000]) // 100 or b"\x00" in data[:100_000]:
+    if (
+        _controls(data[:100_000].decode("latin-1")) > max(16, len(data[:100_000]) // 100)
+        or b"\x00" in data[:100_000]
+    ):
         raise ImportFileError(BINARY_CSV)
     name = ENCODINGS.get(encoding, encoding or "UTF-8")
     raise ImportFileError(
@@ -409,8 +419,8 @@ def read_csv(data: bytes, encoding: str | None = None, limits: Limits | None = N
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise ImportFileError(
-                f"В строке {reader.line_num} ячейка длиннее {limits.cell:,} символов (предел Excel) — "
-                "или в файле не закрыта кавычка. Проверьте кавычки или загрузите XLSX.".replace(",", " ")
+                f"В строке {reader.line_num} ячейка длиннее {_number(limits.cell)} символов (предел "
+                "Excel) — или в файле не закрыта кавычка. Проверьте кавычки или загрузите XLSX."
             ) from None
         raise ImportFileError(
             f"Не удалось разобрать CSV ({exc}). Проверьте кавычки и разделители или загрузите XLSX."
