@@ -304,7 +304,8 @@ class AgreementResource(RegistryResource):
             raise ValidationError(errors)
 
     def after_import(self, dataset, result, **kwargs):
-        super().after_import(dataset, result, **kwargs)
+        # Not the library's after_import: it resets the id sequence to the highest stored id, which
+        # before the writer has inserted anything is wrong (ids come from the sequence; none are given).
         writes = not self._is_dry_run(kwargs) or self._is_using_transactions(kwargs)
         if writes and not (result.has_errors() or result.has_validation_errors()):
             # A dry run writes too, inside the transaction it rolls back: the preview meets whatever

@@ -34,6 +34,13 @@ class NoDiff:
         return []
 
 
+class Stored(dict):
+    """A record's stored links as the import loaded them: read-only, so a deepcopy shares it."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 class InstanceLoader(CachedInstanceLoader):
     """Existing records of a file in one query, like CachedInstanceLoader, tolerating bad keys.
 
@@ -53,9 +60,11 @@ class InstanceLoader(CachedInstanceLoader):
         # a deepcopy of its record, and deepcopying a queryset drops its results (a query per link set).
         relations = resource.relation_fields()
         for instance in self.all_instances.values():
-            instance._import_current = {
-                field.attribute: field.widget.current(instance) for field in relations
-            }
+            instance._import_current = Stored(
+                {field.attribute: field.widget.current(instance) for field in relations}
+            )
+            # deepcopy (above) shares a Stored, but copies prefetched querysets at great cost.
+            instance.__dict__.pop("_prefetched_objects_cache", None)
 
     def key(self, row):
         try:

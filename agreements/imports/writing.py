@@ -9,6 +9,9 @@ save through the admin leaves: one record per changed agreement (``+`` or ``~``)
 its regions, sectors and countries, one per new, changed or deleted party link.
 """
 
+from collections import defaultdict
+
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -65,7 +68,7 @@ class AgreementWriter:
         Agreement.objects.bulk_create(new, batch_size=BATCH)
         for agreement in changed:
             agreement.updated = now
-        Agreement.objects.bulk_update(changed, UPDATE_FIELDS, batch_size=200)
+        update_rows(changed, UPDATE_FIELDS)
         for name in LINKS:
             self.write_links(name)
         self.write_parties(now, user)
@@ -81,13 +84,11 @@ class AgreementWriter:
         wanted = agreement._import_relations.get("parties")
         if wanted is not None:
             return wanted
-        if agreement._import_is_new:
-            return []
-        return [(link.party, link.role) for link in sorted(agreement.party_links.all(), key=_link_order)]
+        return [] if agreement._import_is_new else agreement._import_current["parties"]
 
     def current_ids(self, agreement, name) -> set:
-        # Loaded agreements have their links prefetched (AgreementResource.get_queryset).
-        return set() if agreement._import_is_new else {obj.pk for obj in getattr(agreement, name).all()}
+        # The links the import loaded with the record (agreements.imports.base.InstanceLoader).
+        return set() if agreement._import_is_new else {obj.pk for obj in agreement._import_current[name]}
 
     # Links
 
@@ -111,15 +112,20 @@ class AgreementWriter:
             for part in batch:
                 condition |= part
             through.objects.filter(condition).delete()
-        through.objects.bulk_create(added, batch_size=BATCH)
+        insert_rows(added)
 
     def write_parties(self, now, user) -> None:
+        stored = defaultdict(list)
+        changed = [a.pk for a in self.pending if not a._import_is_new]
+        for batch in _batches(changed):
+            for link in AgreementParty.objects.filter(agreement_id__in=batch).order_by("order", "pk"):
+                stored[link.agreement_id].append(link)
         created, updated, deleted = [], [], []
         for agreement in self.pending:
             wanted = agreement._import_relations.get("parties")
             if wanted is None:
                 continue
-            links = [] if agreement._import_is_new else sorted(agreement.party_links.all(), key=_link_order)
+            links = stored.get(agreement.pk, [])
             if [(link.party_id, link.role) for link in links] == [(party.pk, role) for party, role in wanted]:
                 continue
             by_party = {link.party_id: link for link in links}
@@ -137,12 +143,8 @@ class AgreementWriter:
             for batch in _batches(deleted):
                 AgreementParty.objects.filter(pk__in=batch).delete()
         AgreementParty.objects.bulk_create(created, batch_size=BATCH)
-        AgreementParty.objects.bulk_update(updated, ["role", "order"], batch_size=BATCH)
-        history = AgreementParty.history
-        history.bulk_history_create(created, batch_size=BATCH, default_user=user, default_date=now)
-        history.bulk_history_create(
-            updated, batch_size=BATCH, update=True, default_user=user, default_date=now
-        )
+        update_rows(updated, ["role", "order"])
+        insert_rows(history_rows(created, "+", now, user) + history_rows(updated, "~", now, user))
 
     # History
 
@@ -176,7 +178,7 @@ class AgreementWriter:
                             **{f"{own}_id": agreement_id, f"{other}_id": other_id},
                         )
                     )
-            snapshot_model.objects.bulk_create(rows, batch_size=BATCH)
+            insert_rows(rows)
 
     # Status timeline (what agreements.status.timeline_from_status does, for many agreements at once)
 
@@ -198,7 +200,7 @@ class AgreementWriter:
                 note = "" if status is None else IMPORT_NOTE
                 steps.append(StatusChange(agreement=agreement, status=agreement.status, note=note))
         StatusChange.objects.bulk_create(steps, batch_size=BATCH)
-        StatusChange.history.bulk_history_create(steps, batch_size=BATCH, default_user=user, default_date=now)
+        insert_rows(history_rows(steps, "+", now, user))
 
 
 class CachedStems:
@@ -222,8 +224,80 @@ class CachedStems:
         agreement.search_stems = " " + " ".join(result) + " "
 
 
-def _link_order(link):
-    return (link.order, link.pk)
+def history_rows(objects, kind: str, now, user) -> list:
+    """The history records simple-history's bulk_history_create would build, for :func:`insert_rows`."""
+    if not objects:
+        return []
+    historical = objects[0]._meta.model.history.model
+    tracked = [field.attname for field in historical.tracked_fields]
+    return [
+        historical(
+            history_date=now,
+            history_user=user,
+            history_change_reason="",
+            history_type=kind,
+            **{name: getattr(obj, name) for name in tracked},
+        )
+        for obj in objects
+    ]
+
+
+def _db_value(field, value):
+    # Plain values need no conversion; Django's per-value preparation was most of bulk_create's time.
+    if value is None or type(value) in (int, str, bool):
+        return value
+    return field.get_db_prep_save(value, connection)
+
+
+def insert_rows(objects) -> None:
+    """``INSERT`` of new rows whose keys nobody needs back, in one ``executemany`` per batch."""
+    if not objects:
+        return
+    model = objects[0]._meta.model
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if not (f.primary_key and getattr(objects[0], f.attname) is None)
+    ]
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for obj in objects:
+                field.pre_save(obj, add=True)
+    quote = connection.ops.quote_name
+    # Table and column names come from the model, never from input.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(model._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    params = [[_db_value(field, getattr(obj, field.attname)) for field in fields] for obj in objects]
+    with connection.cursor() as cursor:
+        for batch in _batches(params):
+            cursor.executemany(sql, batch)
+
+
+def update_rows(objects, names) -> None:
+    """``UPDATE … WHERE id = …`` for each object, in one ``executemany`` per batch.
+
+    ``bulk_update`` builds one CASE per field and row: 16 fields × 1,000 rows took 15 s on SQLite.
+    """
+    if not objects:
+        return
+    model = objects[0]._meta.model
+    fields = [model._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    # Table and column names come from the model, never from input.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+        quote(model._meta.db_table),
+        ", ".join(f"{quote(field.column)} = %s" for field in fields),
+        quote(model._meta.pk.column),
+    )
+    params = [
+        [_db_value(field, getattr(obj, field.attname)) for field in fields] + [obj.pk] for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        for batch in _batches(params):
+            cursor.executemany(sql, batch)
 
 
 def _snapshot_model(historical, other: str):
