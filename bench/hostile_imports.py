@@ -123,11 +123,13 @@ def generate() -> dict[str, Path]:
     )
     files = {
         "ordinary.csv": russian.encode() + b"\n",
+        "cell-39mb.xlsx": with_sheet(huge_cell(39)),  # under the unzipped limit: parsed, then refused
         "cell-100mb.xlsx": with_sheet(huge_cell(100)),
         "cell-1gb.xlsx": with_sheet(huge_cell(1024)),
         "cell-1gb-lying.xlsx": with_sheet(huge_cell(1024), lie_size=1000),
         "rows-20m-empty.xlsx": with_sheet(empty_rows(20_000_000)),
         "rows-100k.xlsx": with_sheet(filled_rows(100_000)),
+        "rows-1m-small.xlsx": with_sheet(filled_rows(1_000_000)),
         "billion-laughs.xlsx": with_sheet(laughs),
         "html.xlsx": b"<!DOCTYPE html><html><body><table><tr><td>1</td></tr></table></body></html>",
         "columns-100k.csv": ",".join(["a"] * 100_000).encode() + b"\n1\n",

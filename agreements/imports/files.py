@@ -67,8 +67,8 @@ class Limits:
     def __init__(self):
         self.file_size = getattr(settings, "IMPORT_MAX_FILE_SIZE", 10 * 1024 * 1024)
         self.rows = getattr(settings, "IMPORT_MAX_ROWS", 20_000)
-        # The XML of a 20,000-row export is about 20 MB; a bomb stops here, long before memory runs out.
-        self.unzipped = getattr(settings, "IMPORT_MAX_UNZIPPED_SIZE", 64 * 1024 * 1024)
+        # The sheet of a 20,000-row export is about 31 MB of XML; one cell of 40 MB peaks near 160 MB.
+        self.unzipped = getattr(settings, "IMPORT_MAX_UNZIPPED_SIZE", 40 * 1024 * 1024)
         self.columns = MAX_COLUMNS
         self.cell = MAX_CELL
 
@@ -157,7 +157,7 @@ class _Budget:
 
 
 class _CappedStream(io.RawIOBase):
-    """A member of the archive that stops being readable once the whole archive's budget is spent.
+    """A member of the archive that stops being readable once its budget is spent.
 
     The sizes a ZIP declares can lie; what is really inflated is counted here.
     """
@@ -186,13 +186,15 @@ class _CappedStream(io.RawIOBase):
 
 
 class _CappedZipFile(zipfile.ZipFile):
-    def __init__(self, file, budget: _Budget):
+    """Each read of a member may inflate at most ``limit`` bytes (openpyxl reads a sheet twice)."""
+
+    def __init__(self, file, limit: int):
         super().__init__(file)
-        self.budget = budget
+        self.limit = limit
 
     def open(self, name, mode="r", pwd=None, **kwargs):
         stream = super().open(name, mode, pwd, **kwargs)
-        return _CappedStream(stream, self.budget) if mode == "r" else stream
+        return _CappedStream(stream, _Budget(self.limit)) if mode == "r" else stream
 
 
 def _looks_like_html(data: bytes) -> bool:
@@ -223,7 +225,7 @@ class _Reader:
 
 def _open_workbook(data: bytes, limits: Limits):
     try:
-        archive = _CappedZipFile(io.BytesIO(data), _Budget(limits.unzipped))
+        archive = _CappedZipFile(io.BytesIO(data), limits.unzipped)
         declared = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
         raise ImportFileError(BROKEN_XLSX) from None

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from agreements.imports.cells import check_xml_text
-from agreements.imports.files import ImportFileError, Limits, _Budget, _CappedZipFile, read_csv, read_xlsx
+from agreements.imports.files import ImportFileError, Limits, _CappedZipFile, read_csv, read_xlsx
 from agreements.models import Agreement
 
 from . import test_import
@@ -136,7 +136,7 @@ def test_it_refuses_a_zip_bomb_with_one_huge_cell_in_the_admin(admin_client, see
     response = preview(admin_client, "bomb.xlsx", data)
     assert response.status_code == 200
     [error] = response.context["form"].errors["import_file"]
-    assert error.startswith("Файл XLSX слишком велик в распакованном виде (больше 64 МБ)")
+    assert error.startswith("Файл XLSX слишком велик в распакованном виде (больше 40 МБ)")
     assert unchanged() == before
 
 
@@ -148,7 +148,7 @@ def test_it_stops_inflating_when_the_archive_lies_about_its_sizes():
 
 def test_it_caps_what_is_really_inflated_whatever_is_declared():
     data = xlsx_with_sheet(huge_cell(3))
-    archive = _CappedZipFile(io.BytesIO(data), _Budget(1024 * 1024))
+    archive = _CappedZipFile(io.BytesIO(data), 1024 * 1024)
     with pytest.raises(ImportFileError, match="слишком велик в распакованном виде"):
         archive.read("xl/worksheets/sheet1.xml")
 
