@@ -1,8 +1,11 @@
 """Reading an uploaded spreadsheet into a ``tablib.Dataset``: XLSX or CSV, whatever Excel saved.
 
-A file is the unit that can fail as a whole (empty, old ``.xls``, binary, unreadable encoding): that
-raises :class:`ImportFileError` with a message shown to staff as is. CSV is decoded from UTF-8 or
-Windows-1251 and its delimiter sniffed; the formats here are the ones the admin offers.
+A file is the unit that can fail as a whole (empty, old ``.xls``, binary, HTML, unreadable encoding,
+too big): that raises :class:`ImportFileError` with a message shown to staff as is. Reading is
+bounded while it happens (:class:`Limits`: file size, unzipped size, rows, columns, cell length), so a
+hostile file ends with a message, not with the worker's memory. CSV is UTF-8, UTF-16 with a BOM, or
+Windows-1251 when it reads as Russian or staff chose it — never guessed silently; its delimiter is
+sniffed. The formats here are the ones the admin offers.
 """
 
 import csv
