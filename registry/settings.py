@@ -194,6 +194,9 @@ STORAGES = {
 # import form (agreements.imports), which says so in Russian instead of failing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The staff import reads files up to this size and this many rows (agreements.imports.files.Limits).
+IMPORT_MAX_FILE_SIZE = envint("IMPORT_MAX_FILE_MB", "10") * 1024 * 1024
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "20000")
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
