@@ -1,5 +1,8 @@
 """Content Security Policy: every response forbids inline scripts and anything from other sites."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -54,3 +57,16 @@ def test_it_names_the_variable_with_a_bad_report_only_value():
     result = load_settings(CSP_REPORT_ONLY="sometimes")
     assert result.returncode != 0
     assert "CSP_REPORT_ONLY must be one of" in result.stderr
+
+
+def test_it_finds_no_inline_style_script_or_handler_in_our_templates():
+    """The browser test sees only the pages it opens; this sees every template we ship."""
+    inline = re.compile(r"""\sstyle=|\son[a-z]+=|<script(?![^>]*\bsrc=)(?![^>]*application/ld\+json)""", re.I)
+    root = Path(__file__).resolve().parents[2] / "templates"
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.html")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if inline.search(line)
+    ]
+    assert found == []
