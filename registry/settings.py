@@ -325,7 +325,6 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI's files are served by whitenoise from drf-spectacular-sidecar: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "AgreementKind": "agreements.models.Agreement.Kind",
         "PartyKind": "agreements.models.Party.Kind",
