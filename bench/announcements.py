@@ -30,6 +30,7 @@ GROUPS = {
     "seed": "The seed (XIII forum)",
     "development": "Announcements written for the bench, used while improving the reader",
     "held_out": "Announcements written last (08–09); no keyword was added for them",
+    "real": "Real-news texts (real_NN): published news reworded, sources in announcements/SOURCES.md",
 }
 FIELDS = ["kind", "title", "parties", "legal_form", "country", "regions", "countries", "sectors", "amount"]
 
@@ -83,6 +84,8 @@ class Score:
 
 
 def group_of(filename: str) -> str:
+    if filename.startswith("real_"):
+        return "real"
     number = int(filename[:2])
     return "seed" if number == 0 else "development" if number <= 7 else "held_out"
 
@@ -139,6 +142,18 @@ def compare(score: Score, name: str, proposal: dict, expected: dict):
         got_amount = {(got["amount"], got["currency"])} if got["amount"] is not None else set()
         want_amount = {(want["amount"], want["currency"])} if want["amount"] is not None else set()
         score.field("amount", got_amount, want_amount, where=where)
+
+
+def read_or_nothing(read, path: Path) -> dict:
+    """A text in which the reader finds no document is an empty proposal (a real text may name none)."""
+    from agreements.announcements.errors import AnnouncementError
+    from agreements.announcements.figures import find_figures
+
+    text = path.read_text("utf-8")
+    try:
+        return read(text)
+    except AnnouncementError:
+        return {"figures": find_figures(text), "agreements": []}
 
 
 def ratio(a, b) -> str:
@@ -229,7 +244,7 @@ def main():
         expected = json.loads(path.with_suffix(".json").read_text("utf-8"))
         group = group_of(path.name)
         counts[group] += 1
-        compare(groups[group], path.stem, read(path.read_text("utf-8")), expected)
+        compare(groups[group], path.stem, read_or_nothing(read, path), expected)
     lines = [
         BEGIN,
         "## Announcement reader (issue #12)",
@@ -247,6 +262,24 @@ def main():
         "(«Атырауской области» unknown to pymorphy: places are now also found by Snowball stems), "
         "sectors 3/9 (precision 75%, recall 33%), every other field and figure right; no sector keyword "
         "was added for them, so their sectors row measures the keyword table on unseen text.",
+        "",
+        "Real-news texts (real_01–09, each reworded from the facts of published news, sources in "
+        "`bench/announcements/SOURCES.md`; real_01 names no document a reader could file, only forum "
+        "figures), first read before any reader change: documents 12 of 15 (precision 100%, recall 80%: "
+        "two «протокол о намерениях» and a «план мероприятий (дорожная карта)» not seen as documents), "
+        "figures 2/6, and of the 12 found: kind 11/12, title 8/12, parties 8/12 (precision 81%, recall 74%), "
+        "legal_form 11/12, country 7/12, regions 11/12, countries 11/12, sectors 7/12 (recall 45%), amount "
+        "12/12. Counted over the 15 expected documents (a missed document has every field wrong): kind 11/15 "
+        "(73%), parties 8/15 (53%), regions 11/15 (73%), amount 12/15 (80%) — the 80% target held for "
+        "amount only. Then, general rules only: «протокол», «план мероприятий», «дорожная карта» are "
+        "documents of kind «другое»; «о межрегиональном сотрудничестве и промышленной кооперации между» "
+        "(an adjective before the kind noun, the rest of the «о …» phrase before «между»); a party may open "
+        "with an adjective («иранской компанией «…»»); a plural unnamed group («российскими инвесторами») "
+        "is no party; «N межрегиональных и коммерческих документов», «общей стоимостью», and money right "
+        "after the forum's count of documents («11 меморандумов … на сумму …») is the total; six sector "
+        "keywords (селитра, карбамид, говядина, нефтепродукт, онкологический, марганец), so the real "
+        "group's sectors row is no longer unseen text. Found = expected now, so the table's «fields right» "
+        "is also the share of the expected documents.",
         "",
     ]
     for group, title in GROUPS.items():
