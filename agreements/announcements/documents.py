@@ -7,7 +7,7 @@ A document is a list line («-», «—», «•», «1.») that opens with a ki
 import re
 from dataclasses import dataclass
 
-from .kinds import KindPhrase, head_of, read_kind
+from .kinds import KindPhrase, head_of, next_lemma, read_kind
 from .legal_forms import ABBREVIATIONS
 from .morph import correct_typo, tokens
 from .parties import ORG_HEADS
@@ -50,7 +50,7 @@ def find_documents(text: str) -> list[Document]:
         if bullet:
             content = line[bullet.end() :].strip()
             toks = tokens(content)
-            index = next((i for i, t in enumerate(toks[:3]) if head_of(t)), None)
+            index = next((i for i, t in enumerate(toks[:3]) if head_of(t, next_lemma(toks, i))), None)
             if index is not None and not read_kind(content, toks, index).plural:
                 quote = BULLET.sub("", original, count=1).strip()
                 documents.append(cut(quote, content[toks[index].start :], None))
@@ -68,7 +68,7 @@ def prose_documents(line: str, original: str) -> list[Document]:
         quote = original[start:stop].strip() if len(line) == len(original) else sentence
         toks = tokens(sentence)
         for i, tok in enumerate(toks):
-            if not head_of(tok) or read_kind(sentence, toks, i).plural:
+            if not head_of(tok, next_lemma(toks, i)) or read_kind(sentence, toks, i).plural:
                 continue
             if i and toks[i - 1].text.isdigit():  # «56 меморандумов», «подписано 3 соглашения»
                 continue
@@ -95,7 +95,9 @@ def lead_parties(text: str) -> str:
 def cut(quote: str, text: str, parties_before: str | None) -> Document:
     toks = tokens(text)
     kind = read_kind(text, toks, 0)
-    rest = text[kind.end :]
+    rest = re.sub(r"^\s*\)", "", text[kind.end :])  # «план мероприятий (дорожная карта) между …»
+    # «меморандум о сотрудничестве и промышленной кооперации между …»: the rest of the «о …» phrase.
+    rest = re.sub(r"^\s*(?:и|,)\s+[а-яё ,-]*?\s(?=между\s)", "", rest)
     rest = re.sub(r"^\s*между\s+", "", rest)
     if parties_before is not None:
         return Document(quote, kind, parties_before, "nomn", rest, normalise_subject(rest))
