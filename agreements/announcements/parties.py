@@ -129,6 +129,11 @@ def country_of(reading: PartyReading, lexicon) -> str:
     if reading.legal_form in COUNTRY_OF_FORM:
         return COUNTRY_OF_FORM[reading.legal_form]
     if reading.head not in AUTHORITY_HEADS:
+        # «Республикой Татарстан», «Оренбургская область»: a party that is a region, whole.
+        places = lexicon.find(reading.evidence)
+        if len(places) == 1 and not places[0].is_country and places[0].evidence == reading.evidence:
+            reading.regions = [(places[0].code, places[0].evidence)]
+            return places[0].code[:2]
         return ""
     places = [p for p in lexicon.find(reading.evidence) if not p.is_country]
     reading.regions = [(p.code, p.evidence) for p in places]

@@ -248,3 +248,13 @@ def test_it_reads_the_total_right_after_the_forums_count_of_documents():
     )
     figures = {f["key"]: (f["value"], f["unit"]) for f in read_announcement(text)["figures"]}
     assert figures == {"documents": (11, "documents"), "total_amount": (200_000_000_000, "KZT")}
+
+
+def test_it_gives_a_party_that_is_a_whole_region_its_country_and_region():
+    text = "- соглашение между акиматом Кызылординской области и Республикой Татарстан о сотрудничестве."
+    (agreement,) = read_announcement(text)["agreements"]
+    assert [(p["name"], p["country"]) for p in agreement["parties"]] == [
+        ("Акимат Кызылординской области", "KZ"),
+        ("Республика Татарстан", "RU"),
+    ]
+    assert agreement["regions"] == ["KZ-43", "RU-TA"]
