@@ -30,7 +30,8 @@ GROUPS = {
     "seed": "The seed (XIII forum)",
     "development": "Announcements written for the bench, used while improving the reader",
     "held_out": "Announcements written last (08–09); no keyword was added for them",
-    "real": "Real-news texts (real_NN): published news reworded, sources in announcements/SOURCES.md",
+    "real": "Real-news texts real_01–09 (published news reworded, sources in announcements/SOURCES.md)",
+    "real_held_out": "Real-news texts real_10 and later, written after the reader was changed on real_01–09",
 }
 FIELDS = ["kind", "title", "parties", "legal_form", "country", "regions", "countries", "sectors", "amount"]
 
@@ -85,7 +86,7 @@ class Score:
 
 def group_of(filename: str) -> str:
     if filename.startswith("real_"):
-        return "real"
+        return "real" if int(filename[5:7]) <= 9 else "real_held_out"
     number = int(filename[:2])
     return "seed" if number == 0 else "development" if number <= 7 else "held_out"
 
@@ -176,7 +177,16 @@ def table(title: str, score: Score) -> list[str]:
         right, total, tp = score.right[name], score.total[name], score.tp[name]
         precision, recall = ratio(tp, score.proposed[name]), ratio(tp, score.expected[name])
         lines.append(f"| {name} | {right}/{total} ({ratio(right, total)}) | {precision} | {recall} |")
-    return lines
+    # The target (≥ 80 % right) counts a document the reader missed as wrong in every field.
+    target = ", ".join(
+        f"{name} {score.right[name]}/{expected} ({ratio(score.right[name], expected)})"
+        for name in ("kind", "parties", "regions", "amount")
+    )
+    return [
+        *lines,
+        "",
+        f"Over the {expected} expected documents (a missed one is wrong in every field): {target}.",
+    ]
 
 
 def timing(read) -> list[str]:
@@ -285,6 +295,17 @@ def main():
         "capitalised «Управлением» and the text's «иранской компанией». Found = expected now, so the "
         "table's «fields right» is also the share of the expected documents; this group was tuned on, so "
         "it no longer measures unseen text.",
+        "",
+        "Real-news texts real_10–16 were written after that, from further news items, as a held-out set. "
+        "First read, before any reader change for them: documents 7 of 8 expected, 4 not expected "
+        "(precision 64%, recall 88%; headlines «Алтайский край и ВКО подписали протокол …» and «В Астрахани "
+        "подписано соглашение …» read as documents besides the body's, «Меморандум опирается на договоры "
+        "…» read as one, «протокол о пунктах пропуска …» with no parties got its subject as a party); of "
+        "the 7 found: title 5/7, parties 5/7, country 5/7, regions 6/7 (the zone «Алтай» read as the "
+        "Altai Republic), every other field right, figures 1/1. Over the 8 expected documents: kind 7/8 "
+        "(88%), parties 5/8 (62%: «аким … и губернатор … подписали протокол … между акиматом … и "
+        "Правительством …» took the officials, not the bodies after «между»), regions 6/8 (75%), amount "
+        "7/8 (88%).",
         "",
     ]
     for group, title in GROUPS.items():
