@@ -305,7 +305,14 @@ def main():
         "Altai Republic), every other field right, figures 1/1. Over the 8 expected documents: kind 7/8 "
         "(88%), parties 5/8 (62%: «аким … и губернатор … подписали протокол … между акиматом … и "
         "Правительством …» took the officials, not the bodies after «между»), regions 6/8 (75%), amount "
-        "7/8 (88%).",
+        "7/8 (88%). Then, general rules again: the first line, when not a list item, is a headline and "
+        "is read only if the body names no document; a kind word followed by a verb («Меморандум "
+        "опирается …») refers back to a document, it names none; a top-level «между» later in the phrase "
+        "(«протокол по реализации соглашения о … между …») introduces the parties, also after «… "
+        "подписали»; a line may open with its subject when it names no parties; a place that is a whole "
+        "«…» name («зоны «Алтай»») is not read as a region. After them every field of real_10–16 is right; "
+        "the seed, development and held-out groups did not change. real_10–16 are now "
+        "tuned on too: a next held-out set is the honest measure.",
         "",
     ]
     for group, title in GROUPS.items():

@@ -258,3 +258,45 @@ def test_it_gives_a_party_that_is_a_whole_region_its_country_and_region():
         ("Республика Татарстан", "RU"),
     ]
     assert agreement["regions"] == ["KZ-43", "RU-TA"]
+
+
+def test_it_takes_the_bodies_after_mezhdu_not_the_officials_who_signed():
+    text = (
+        "Аким Акмолинской области и губернатор Курганской области подписали протокол по реализации "
+        "соглашения о торгово-экономическом сотрудничестве между акиматом Акмолинской области и "
+        "Правительством Курганской области."
+    )
+    (protocol,) = read_announcement(text)["agreements"]
+    assert protocol["kind"] == "other"
+    assert [p["name"] for p in protocol["parties"]] == [
+        "Акимат Акмолинской области",
+        "Правительство Курганской области",
+    ]
+    assert protocol["regions"] == ["KZ-11", "RU-KGN"]
+
+
+def test_it_reads_the_headline_only_when_the_body_names_no_document():
+    headline = "Алтайский край и ВКО подписали протокол о развитии отношений"
+    body = (
+        "В Барнауле подписан протокол о развитии двусторонних отношений между Правительством Алтайского "
+        "края и акиматом Восточно-Казахстанской области. Протокол предусматривает обмен делегациями."
+    )
+    (protocol,) = read_announcement(headline + "\n\n" + body)["agreements"]
+    assert [p["name"] for p in protocol["parties"]] == [
+        "Правительство Алтайского края",
+        "Акимат Восточно-Казахстанской области",
+    ]
+    (alone,) = read_announcement(headline + "\n\nСтороны обсудили торговлю.")["agreements"]
+    assert alone["kind"] == "other"
+
+
+def test_it_reads_a_document_with_no_parties_and_no_region_from_a_quoted_name():
+    text = (
+        "Подписаны:\n"
+        "- соглашение между Правительством Российской Федерации и Правительством Республики Казахстан о "
+        "создании особой природной зоны «Алтай»;\n"
+        "- протокол о пунктах пропуска через границу."
+    )
+    agreement, protocol = read_announcement(text)["agreements"]
+    assert agreement["regions"] == []  # «Алтай» names the zone; the text does not place it
+    assert (protocol["title"], protocol["parties"]) == ("Протокол", [])
