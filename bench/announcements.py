@@ -31,7 +31,8 @@ GROUPS = {
     "development": "Announcements written for the bench, used while improving the reader",
     "held_out": "Announcements written last (08–09); no keyword was added for them",
     "real": "Real-news texts real_01–09 (published news reworded, sources in announcements/SOURCES.md)",
-    "real_held_out": "Real-news texts real_10 and later, written after the reader was changed on real_01–09",
+    "real_held_out": "Real-news texts real_10–16, written after the reader was changed on real_01–09",
+    "real_last": "Real-news texts real_17 and later, written last; the reader was not changed for them",
 }
 FIELDS = ["kind", "title", "parties", "legal_form", "country", "regions", "countries", "sectors", "amount"]
 
@@ -86,7 +87,8 @@ class Score:
 
 def group_of(filename: str) -> str:
     if filename.startswith("real_"):
-        return "real" if int(filename[5:7]) <= 9 else "real_held_out"
+        number = int(filename[5:7])
+        return "real" if number <= 9 else "real_held_out" if number <= 16 else "real_last"
     number = int(filename[:2])
     return "seed" if number == 0 else "development" if number <= 7 else "held_out"
 
@@ -313,6 +315,13 @@ def main():
         "«…» name («зоны «Алтай»») is not read as a region. After them every field of real_10–16 is right; "
         "the seed, development and held-out groups did not change. real_10–16 are now "
         "tuned on too: a next held-out set is the honest measure.",
+        "",
+        "Real-news texts real_17–20, written last from four more news items, first read with the reader "
+        "as it was after real_10–16 (this is the held-out measure): documents 4 of 4, figures 0/1 (the "
+        "stock of 28 thousand companies missed, the 4,000 opened in 2023 taken; «общий объем инвестиций» "
+        "of two plants proposed as a forum total); kind 4/4, parties 2/4 (50%: «на 2025–2027 годы» read "
+        "into the last party's name), regions 3/4 (75%: «Атырауской областью на …» as a party not placed), "
+        "amount 4/4, sectors 3/4 («подготовке кадров» not a keyword).",
         "",
     ]
     for group, title in GROUPS.items():
