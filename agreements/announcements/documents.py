@@ -123,6 +123,14 @@ def cut(quote: str, text: str, parties_before: str | None) -> Document:
     return Document(quote, kind, rest[:at], "ablt", rest[at:], normalise_subject(rest[at:]))
 
 
+def is_period(toks) -> bool:
+    """«2026–2028 годы», «2015 год», «2030 года»: a year or years, then «год»."""
+    years = 0
+    while years < len(toks) and toks[years].text.isdigit() and len(toks[years].text) == 4:
+        years += 1
+    return 0 < years < len(toks) and toks[years].lemma == "год"
+
+
 def top_level_between(text: str) -> re.Match | None:
     """The first «между» outside quotes."""
     depths = depth_map(text)
@@ -146,6 +154,8 @@ def subject_start(text: str, first: bool = False) -> int:
         return toks[0].start
     for i, tok in enumerate(toks[1:-1], start=1):
         word = tok.text
+        if word in ("на", "до") and not depths[tok.start] and is_period(toks[i + 1 :]):
+            return tok.start  # «… и акиматом города Актау на 2026–2028 годы»: a period ends the parties
         if word not in SUBJECT_CASE or depths[tok.start] or toks[i - 1].lemma in NAME_PREP_HEADS:
             continue
         following = toks[i + 1].text

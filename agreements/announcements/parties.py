@@ -121,6 +121,12 @@ def read_party(mention: str, case: str, lexicon) -> PartyReading:
             title_form = title_form[:1].lower() + title_form[1:]
     reading = PartyReading(clean(name), form, "", clean(mention), clean(title_form), head)
     reading.country = country_of(reading, lexicon)
+    if reading.regions and head not in AUTHORITY_HEADS:
+        # A party that is a whole region takes the reference name: pymorphy misreads unknown adjectives
+        # («Атырауской областью» → «Атырауска область»).
+        reading.name = lexicon.region_names.get(reading.regions[0][0], reading.name)
+        if case == "ablt":
+            reading.title_form = clean(mention)
     return reading
 
 

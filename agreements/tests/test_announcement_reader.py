@@ -300,3 +300,17 @@ def test_it_reads_a_document_with_no_parties_and_no_region_from_a_quoted_name():
     agreement, protocol = read_announcement(text)["agreements"]
     assert agreement["regions"] == []  # «Алтай» names the zone; the text does not place it
     assert (protocol["title"], protocol["parties"]) == ("Протокол", [])
+
+
+def test_it_ends_the_parties_at_a_period_and_names_a_region_party_by_its_reference_name():
+    text = (
+        "- план мероприятий по развитию сотрудничества между Астраханской областью и Атырауской "
+        "областью на 2025–2027 годы."
+    )
+    (plan,) = read_announcement(text)["agreements"]
+    assert [(p["name"], p["country"]) for p in plan["parties"]] == [
+        ("Астраханская область", "RU"),
+        ("Атырауская область", "KZ"),
+    ]
+    assert plan["title"] == "План мероприятий между Астраханской областью и Атырауской областью"
+    assert plan["regions"] == ["RU-AST", "KZ-23"]
