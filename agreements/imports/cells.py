@@ -11,6 +11,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import translation
 
+from ..text import describe_character, find_xml_illegal
+
 
 def cell_text(value) -> str:
     """A cell as text: numbers without a spurious ``.0``, dates as ISO, blanks as ``""``."""
@@ -27,19 +29,14 @@ def cell_text(value) -> str:
     return str(value)
 
 
-# Characters XML 1.0 cannot hold (C0 controls but tab and line breaks, U+FFFE/U+FFFF, lone surrogates):
-# the registry's XLSX export could not write them back, and a verbatim source quote must not be
-# silently altered, so a cell with one is refused rather than stripped.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
+# A cell with a character XML cannot hold (agreements/text.py) is refused rather than stripped: the
+# XLSX export could not write it back, and a verbatim source quote must not be silently altered.
 def check_xml_text(text: str) -> str:
     """``text`` unchanged, or ``ValueError`` naming the first character XML cannot hold and where it is."""
-    match = _XML_ILLEGAL.search(text)
+    match = find_xml_illegal(text)
     if match:
-        code = ord(match.group())
         raise ValueError(
-            f"Недопустимый символ U+{code:04X} в позиции {match.start() + 1} "
+            f"Недопустимый символ {describe_character(match.group())} в позиции {match.start() + 1} "
             f"(«…{text[max(0, match.start() - 20) : match.start()]}»): управляющие символы в таблицу "
             "попадают при копировании из PDF или других программ. Удалите его и загрузите файл снова."
         )
