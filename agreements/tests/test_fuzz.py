@@ -111,6 +111,19 @@ WEIGHTS = {
     "source_detail": 3.5,
     "set_language": 1,
     "healthz": 1,
+    # The JSON API (Schemathesis checks it against its schema too, test_api_schema.py).
+    "api_agreement_list": 2,
+    "api_agreement_detail": 1,
+    "api_party_list": 1,
+    "api_party_detail": 1,
+    "api_region_list": 1,
+    "api_region_detail": 1,
+    "api_sector_list": 1,
+    "api_sector_detail": 1,
+    "api_forum_list": 1,
+    "api_forum_detail": 1,
+    "api_schema": 1,
+    "api_docs": 1,
 }
 
 
