@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 
 from agreements import exports, throttle
@@ -40,6 +41,9 @@ def limits(settings, tmp_path, monkeypatch):
     settings.EXPORTS_PER_CLIENT = 2
     settings.EXPORTS_TOTAL = 3
     settings.EXPORTS_RETRY_AFTER = 30
+    # A response closed by the test (as the server closes it) sends request_finished, and
+    # close_old_connections would then close the test's connection inside its transaction.
+    monkeypatch.setattr(connection, "close_if_unusable_or_obsolete", lambda: None)
     return settings
 
 
