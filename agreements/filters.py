@@ -11,7 +11,8 @@ import re
 import django_filters
 from django import forms
 from django.core.cache import caches
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,7 @@ from .search import apply_search
 
 MAX_VALUES = 50  # per parameter; more is not a query a person writes
 MAX_LENGTH = 200  # per value
+MAX_QUERY_CHARS = 8000  # the whole query, decoded; about what browsers and proxies pass on
 REFERENCE_CODES_TTL = 300  # seconds; reference data changes a few times a year
 
 
@@ -52,10 +54,13 @@ def ids_for(model, codes) -> list:
 
 
 def existing_values(model, lookup: str, values: list[str]) -> set[str]:
-    """Which of ``values`` exist. Reference codes are cached, so checking ``?region=`` costs no query."""
+    """Which of ``values`` exist publicly. Reference codes are cached, so checking ``?region=`` costs no
+    query; a party or forum known only from drafts is unknown, exactly like a slug nobody uses (a 200
+    for it and a 400 for a made-up one would tell that the draft exists)."""
     if model in (Region, Sector, Country):
         return set(reference_ids(model)).intersection(values)
-    return set(model._default_manager.filter(**{f"{lookup}__in": values}).values_list(lookup, flat=True))
+    public = model.objects.public()
+    return set(public.filter(**{f"{lookup}__in": values}).values_list(lookup, flat=True))
 
 
 class CodeListField(forms.Field):
@@ -152,6 +157,37 @@ SORT_LABELS = {
 }
 
 
+def query_lists(data) -> list[tuple[str, list]]:
+    """Every parameter with all its values, from a QueryDict or a plain dict (detail pages, tests)."""
+    if hasattr(data, "lists"):
+        return list(data.lists())
+    return [(name, value if isinstance(value, list | tuple) else [value]) for name, value in data.items()]
+
+
+class AgreementFilterForm(forms.Form):
+    """Limits that no single field sees: the size of the whole query, repeated values of the
+    parameters whose fields keep only one of them (``q``, ``sort``, dates) or check only choices,
+    and NUL in any parameter, whichever field reads it."""
+
+    def clean(self):
+        cleaned = super().clean()
+        lists = query_lists(self.data)
+        size = sum(len(str(name)) + sum(len(str(v)) for v in values) for name, values in lists)
+        if size > MAX_QUERY_CHARS:
+            self.add_error(
+                None, _("Запрос слишком длинный: не больше %(n)d символов.") % {"n": MAX_QUERY_CHARS}
+            )
+        for name, values in lists:
+            if name not in self.fields or name in self.errors:
+                continue
+            if len(values) > MAX_VALUES:
+                self.add_error(name, _("Слишком много значений: не больше %(n)d.") % {"n": MAX_VALUES})
+            elif any("\x00" in str(value) for value in values):
+                # PostgreSQL refuses NUL in a string: whatever a field checks, none reaches a query.
+                self.add_error(name, ProhibitNullCharactersValidator.message)
+        return cleaned
+
+
 class AgreementFilter(django_filters.FilterSet):
     region = CodeListFilter(
         model=Region,
@@ -196,6 +232,12 @@ class AgreementFilter(django_filters.FilterSet):
     class Meta:
         model = Agreement
         fields = []
+        form = AgreementFilterForm
+
+    @property
+    def errors(self) -> dict:
+        """The form's errors, a query-wide one under ``query`` (as the page and the export name it)."""
+        return {("query" if name == NON_FIELD_ERRORS else name): e for name, e in self.form.errors.items()}
 
     # Facet dimensions: the parameter each facet toggles.
     FACETS = ("region", "sector", "country", "kind", "status", "forum")

@@ -77,7 +77,8 @@ class Prefixes:
         self.statuses = {value: str(label) for value, label in Agreement.Status.choices}
         self.agreement = reverse("agreement_list")
         self.party = reverse("party_detail", args=["-"]).removesuffix("-/")
-        self.region = reverse("region_detail", args=["-"]).removesuffix("-/")
+        # The region converter takes only code shapes, so the prefix is cut from a real-looking one.
+        self.region = reverse("region_detail", args=["XX-0"]).removesuffix("XX-0/")
         self.forum = reverse("forum_detail", args=["-"]).removesuffix("-/")
 
 

@@ -174,6 +174,14 @@ class PartyManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
+    def public(self):
+        """Parties of at least one published agreement: one known only from drafts is not shown."""
+        return self.filter(
+            models.Exists(
+                AgreementParty.objects.filter(party=models.OuterRef("pk"), agreement__is_published=True)
+            )
+        )
+
 
 class Party(models.Model):
     class LegalForm(models.TextChoices):
@@ -314,6 +322,16 @@ class SourceManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
+    def public(self):
+        """Sources the public pages cite: of a published agreement or one of its status steps, or of a
+        figure of a forum that has published agreements (the forum's page shows its figures)."""
+        source = models.OuterRef("pk")
+        return self.filter(
+            models.Exists(Agreement.objects.public().filter(source=source))
+            | models.Exists(StatusChange.objects.filter(source=source, agreement__is_published=True))
+            | models.Exists(ForumFigure.objects.filter(source=source, forum__in=Forum.objects.public()))
+        )
+
 
 class Source(models.Model):
     """A publication the registry's facts come from: the provenance of agreements and figures."""
@@ -351,6 +369,10 @@ class Source(models.Model):
 class ForumManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+    def public(self):
+        """Forums with at least one published agreement: one known only from drafts is not shown."""
+        return self.filter(models.Exists(Agreement.objects.public().filter(forum=models.OuterRef("pk"))))
 
 
 class Forum(models.Model):

@@ -69,7 +69,9 @@ def chips(filterset: AgreementFilter, params: dict, labels: dict) -> list[dict]:
     """Every active filter value as a removable chip, labelled from the facets already counted."""
     labels = defaultdict(dict, labels)
     if params.get("party"):
-        labels["party"] = {p.slug: p.display_name for p in Party.objects.filter(slug__in=params["party"])}
+        labels["party"] = {
+            p.slug: p.display_name for p in Party.objects.public().filter(slug__in=params["party"])
+        }
     result = []
     for name, value in params.items():
         if name == "sort":
@@ -211,14 +213,15 @@ def related_listing(param: str, value: str):
 @require_safe
 def party_detail(request, slug):
     party = get_object_or_404(
-        Party.objects.select_related("country", "home_region").prefetch_related("aliases"), slug=slug
+        Party.objects.public().select_related("country", "home_region").prefetch_related("aliases"), slug=slug
     )
     return render(request, "agreements/party_detail.html", {"party": party, **related_listing("party", slug)})
 
 
 @require_safe
 def region_detail(request, code):
-    region = get_object_or_404(Region.objects.select_related("country"), code=code.upper())
+    # Reference data: every region has a page (the URL converter has already upper-cased the code).
+    region = get_object_or_404(Region.objects.select_related("country"), code=code)
     return render(
         request, "agreements/region_detail.html", {"region": region, **related_listing("region", region.code)}
     )
@@ -226,7 +229,7 @@ def region_detail(request, code):
 
 @require_safe
 def sector_detail(request, code):
-    sector = get_object_or_404(Sector.objects.select_related("parent"), code=code.upper())
+    sector = get_object_or_404(Sector.objects.select_related("parent"), code=code)
     divisions = sector.divisions.all() if sector.is_section else []
     return render(
         request,
@@ -237,7 +240,7 @@ def sector_detail(request, code):
 
 @require_safe
 def forum_detail(request, slug):
-    forum = get_object_or_404(Forum, slug=slug)
+    forum = get_object_or_404(Forum.objects.public(), slug=slug)
     figures = forum.figures.select_related("source")
     listing = related_listing("forum", slug)
     return render(
@@ -255,8 +258,9 @@ def forum_detail(request, slug):
 
 @require_safe
 def source_detail(request, slug):
-    source = get_object_or_404(Source, slug=slug)
-    return render(request, "agreements/source_detail.html", {"source": source})
+    source = get_object_or_404(Source.objects.public(), slug=slug)
+    recorded = Agreement.objects.public().filter(source=source).count()
+    return render(request, "agreements/source_detail.html", {"source": source, "recorded": recorded})
 
 
 def home_counts():
@@ -265,8 +269,8 @@ def home_counts():
     counts = facet_counts(everything)
     totals = {
         "agreements": counts.total,
-        "parties": Party.objects.filter(agreement_links__agreement__is_published=True).distinct().count(),
-        "forums": Forum.objects.filter(agreements__is_published=True).distinct().count(),
+        "parties": Party.objects.public().count(),
+        "forums": Forum.objects.public().count(),
     }
     return counts.facets["region"], counts.facets["sector"], totals
 

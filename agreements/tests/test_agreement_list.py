@@ -2,11 +2,13 @@ import re
 from datetime import date
 
 import pytest
+from django import forms
+from django.http import QueryDict
 from django.urls import reverse
 
 from agreements import querystrings, views
 from agreements.facets import current_index
-from agreements.filters import public_filterset, reference_ids
+from agreements.filters import AgreementFilterForm, public_filterset, reference_ids
 from agreements.models import Agreement, Country, Region, Sector
 
 from .factories import make_agreement, make_forum, make_party
@@ -221,6 +223,17 @@ def test_it_hides_drafts_from_the_list_counts_facets_and_search(client, seeded):
         {"q": "я" * 10_000},
         {"region": "K" * 10_000},
         {"region": [f"KZ-{n}" for n in range(200)]},
+        {"kind": ["agreement"] * 51},  # choices are checked one by one; their number is not
+        {"q": ["завод"] * 51},  # a single-valued field keeps the last value and would hide the rest
+        {"region": "KZ-31\x00"},
+        {"q": "завод\x00"},
+        {"party": "eurochem\x00"},
+        {"sort": "title\x00"},
+        {"signed_from": "2020-01-01\x00"},
+        {"kind": "mou\x00"},
+        {"status": ["announced", "\x00"]},
+        {"country": "\x00"},
+        {"utm_source": "x" * 9000},  # ignored parameters count towards the query's size too
     ],
 )
 @pytest.mark.django_db
@@ -340,3 +353,41 @@ def test_it_lists_every_page_in_the_order_sql_sorts_it(client, db, settings, mon
     # The default order's pages came from the facet bitset, the others from their own query.
     assert all(ids is not None for ids in from_bitsets)
     assert len(from_bitsets) == (0 if params.get("sort", "-signed") != "-signed" else pages)
+
+
+@pytest.mark.django_db
+def test_it_names_a_query_wide_error_on_the_page(client, seeded):
+    response = client.get(LIST, {"region": "KZ-31", "junk": "x" * 9000})
+    assert response.status_code == 400
+    assert "query" in response.context["errors"]
+    assert "Запрос слишком длинный" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_accepts_fifty_values_of_a_parameter(client, seeded):
+    assert client.get(LIST, {"kind": ["agreement"] * 50}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_answers_a_draft_only_party_as_an_unknown_one(client, seeded):
+    party = make_party(slug="only-in-a-draft")
+    make_agreement(slug="draft", published=False, parties=[party])
+    response = client.get(LIST, {"party": party.slug})
+    assert response.status_code == 400
+    assert "Неизвестный участник: only-in-a-draft" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_answers_a_thousand_parameters_with_a_400(client, seeded):
+    # Django refuses more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields before the filter sees them.
+    assert client.get(LIST + "?" + "&".join(f"k{n}=1" for n in range(1100))).status_code == 400
+
+
+def test_it_refuses_nul_in_any_parameter_whichever_field_reads_it():
+    class Form(AgreementFilterForm):
+        anything = forms.Field(required=False)  # a field with no validator of its own
+
+    form = Form(QueryDict("anything=a%00b"))
+    assert not form.is_valid()
+    assert "anything" in form.errors
+    assert Form(QueryDict("anything=ab")).is_valid()

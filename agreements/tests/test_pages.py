@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from agreements.models import Agreement
 
-from .factories import make_agreement
+from .factories import make_agreement, make_forum
 
 EUROCHEM = "xiii-01-eurochem-karatau-fertilisers"
 
@@ -86,8 +86,8 @@ def test_it_hides_drafts_on_forum_and_party_pages(client, seeded):
     forum = reverse("forum_detail", args=["kz-ru-interregional-forum-xiii"])
     Agreement.objects.filter(pk=draft.pk).update(forum=Agreement.objects.get(slug=EUROCHEM).forum)
     assert client.get(forum).context["recorded"] == 12
-    party = draft.party_links.first().party
-    assert client.get(reverse("party_detail", args=[party.slug])).context["total"] == 0
+    party = draft.party_links.first().party  # known only from the draft: no page at all
+    assert client.get(reverse("party_detail", args=[party.slug])).status_code == 404
 
 
 @pytest.mark.django_db
@@ -112,3 +112,42 @@ def test_it_summarises_the_registry_on_the_home_page(client, seeded):
 def test_it_links_each_page_to_its_english_version(client, seeded):
     body = client.get(reverse("agreement_list") + "?region=KZ-31").content.decode()
     assert 'href="/en/agreements/?region=KZ-31"' in body
+
+
+@pytest.mark.parametrize("language", ["", "/en"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/regions/%00/",
+        "/sectors/%00/",
+        "/regions/KZ-%0031/",
+        "/sectors/2%000/",
+        "/parties/%00/",
+        "/forums/a%00b/",
+        "/sources/%00/",
+        "/agreements/%00/",
+        "/regions/" + "K" * 5000 + "/",
+        "/sectors/%ZZ/",
+        "/regions/%C3%28/",
+        "/sectors/C21/",
+    ],
+)
+@pytest.mark.django_db
+def test_it_answers_a_malformed_path_segment_with_a_404(client, seeded, language, path):
+    assert client.get(language + path).status_code == 404
+
+
+@pytest.mark.django_db
+def test_it_counts_only_published_records_of_a_source(client, seeded):
+    source = Agreement.objects.get(slug=EUROCHEM).source
+    make_agreement(slug="draft", published=False, source=source)
+    response = client.get(reverse("source_detail", args=[source.slug]))
+    assert response.context["recorded"] == 12
+    assert response.context["recorded"] == Agreement.objects.public().filter(source=source).count()
+
+
+@pytest.mark.django_db
+def test_it_counts_only_parties_and_forums_of_published_agreements_on_the_home_page(client, seeded):
+    totals = client.get(reverse("home")).context["totals"]
+    make_agreement(slug="draft", published=False, forum=make_forum())  # two new parties, a new forum
+    assert client.get(reverse("home")).context["totals"] == totals
