@@ -136,6 +136,17 @@ def test_it_shows_no_draft_text_at_any_public_url(client, drafts):
         ],
         "code": ["KZ-31", "kz-31", "C", "20"],
         "extension": ["csv", "json", "xlsx"],
+        # Open data: /sitemap-<section>.xml and /data/<resource>.csv.
+        "section": ["pages", "agreements", "parties", "forums", "sources", "regions", "sectors"],
+        "resource": [
+            "agreements",
+            "parties",
+            "agreement_parties",
+            "regions",
+            "sectors",
+            "forums",
+            "forum_figures",
+        ],
     }
     patterns = list(public_patterns())
     assert {"home", "agreement_list", "agreement_export", "party_detail", "source_detail"} <= {
