@@ -156,7 +156,7 @@ def test_it_shows_no_draft_text_at_any_public_url(client, drafts):
     for pattern in patterns:
         urls = urls_of(pattern, values)
         assert urls, f"no URL built for {pattern.pattern}"
-        takes_filters = pattern.name in ("home", "agreement_list", "agreement_export")
+        takes_filters = pattern.name in ("home", "agreement_list", "agreement_export", "agreement_feed")
         for url in urls:
             for query in LIST_QUERIES if takes_filters else [{}]:
                 assert_no_secrets(url, client.get(url, query))
