@@ -5,6 +5,8 @@ the same parameters as the listing, validated the same way, newest first. A bad 
 plain text, as the exports answer, since a feed reader shows no page.
 """
 
+import re
+
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -18,6 +20,8 @@ from .filters import AgreementFilter, public_filterset
 from .models import Agreement, Country, Forum, Party, Region, Sector
 
 FEED_ITEMS = 50
+# Characters XML 1.0 cannot carry; a search may hold them (the admin refuses them in records).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def refusal(filterset: AgreementFilter) -> HttpResponse:
@@ -58,7 +62,7 @@ def describe(filterset: AgreementFilter, params: dict) -> str:
             values = [f"«{value}»"]
         label = str(filterset.filters[name].label).lower()
         parts.append(f"{label}: {', '.join(value_labels(name, values))}")
-    return "; ".join(parts)
+    return NOT_XML.sub("", "; ".join(parts))
 
 
 class AgreementFeed(Feed):

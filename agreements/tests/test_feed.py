@@ -137,3 +137,8 @@ def test_it_is_linked_from_the_listing_with_the_same_filter(client, seeded):
     assert 'href="/en/agreements/feed.atom?sector=20"' in english
     assert "Atom feed" in english
     assert Region.objects.filter(code="KZ-31").exists()
+
+
+def test_a_search_with_control_characters_still_makes_valid_xml(client, seeded):
+    root = feed(client, "/agreements/feed.atom?q=%01удобрения%0b")
+    assert root.find(f"{ATOM}title").text == "Новые соглашения — поиск: «удобрения»"
