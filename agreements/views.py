@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from . import exports, querystrings, throttle
-from .caching import cached
+from .caching import cached, etag_from_data_version
 from .facets import FacetCounts, facet_counts, ids_in_listing_order
 from .filters import DEFAULT_SORT, SORT_LABELS, AgreementFilter, public_filterset
 from .listing import listed, listed_in_order
@@ -119,6 +119,7 @@ def choice_label(name, value):
 
 
 @require_safe
+@etag_from_data_version
 def agreement_list(request):
     filterset = public_filterset(request.GET)
     if not filterset.is_valid():
@@ -276,6 +277,7 @@ def home_counts():
 
 
 @require_safe
+@etag_from_data_version
 def home(request):
     public = Agreement.objects.public()
     regions, sectors, totals = cached("home", {}, home_counts)
@@ -320,6 +322,7 @@ def export_refusal(request, message: str, status: int, retry_after: int | None =
 
 
 @require_safe
+@etag_from_data_version
 def agreement_export(request, extension):
     """Exactly the filtered list (all pages, published only), streamed as it is read.
 
