@@ -16,7 +16,9 @@ RUN pybabel compile --domain django --directory locale \
     && SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --no-input -v0
 USER registry
 EXPOSE 8000
+# Plain http to gunicorn itself: /healthz is exempt from the SSL redirect (SECURE_REDIRECT_EXEMPT), and
+# the Host header is the first ALLOWED_HOSTS entry so that a production host list does not answer 400.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=4)"
+    CMD python -c "import os, urllib.request as u; host = os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')[0].strip().lstrip('.*') or 'localhost'; u.urlopen(u.Request(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', headers={'Host': host}), timeout=4)"
 # Workers: WEB_CONCURRENCY (default 2 × cores + 1); bind: 0.0.0.0:$PORT. See gunicorn.conf.py.
 CMD ["gunicorn", "registry.wsgi"]

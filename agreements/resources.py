@@ -30,9 +30,9 @@ from .imports.widgets import (
     RelationWidget,
     TextWidget,
 )
+from .imports.writing import AgreementWriter
 from .models import MIN_PUBLISHED_PARTIES, Agreement, AgreementParty, Forum, Party, Region, Sector
 from .search import refresh_search_fields
-from .status import timeline_from_status
 
 
 class RegionResource(RegistryResource):
@@ -199,6 +199,9 @@ class AgreementResource(RegistryResource):
     class Meta(RegistryResource.Meta):
         model = Agreement
         import_id_fields = ["slug"]
+        # Rows are only validated one by one (nothing is written per row, so no savepoint per row is
+        # needed); AgreementWriter writes them all at the end. The library's own bulk lists stay empty.
+        use_bulk = True
         fields = [
             "slug",
             "title",
@@ -252,6 +255,27 @@ class AgreementResource(RegistryResource):
                 }
             )
 
+    # Rows are validated one by one and written together (agreements.imports.writing).
+
+    def before_import(self, dataset, **kwargs):
+        self.writer = AgreementWriter()
+        super().before_import(dataset, **kwargs)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        self.before_save_instance(instance, row, **kwargs)
+        self.writer.add(instance)
+        self.after_save_instance(instance, row, **kwargs)
+
+    def save_m2m(self, instance, row, **kwargs):
+        pass  # the writer writes the links with the records
+
+    def import_row(self, row, instance_loader, **kwargs):
+        pending = len(self.writer.pending)
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        if len(self.writer.pending) > pending:
+            self.writer.pending[-1]._import_row_result = row_result
+        return row_result
+
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
         if instance.is_published and "parties" not in errors:
@@ -266,12 +290,28 @@ class AgreementResource(RegistryResource):
                         "(или оставьте его черновиком: «нет» в столбце «Опубликовано»)."
                     )
                 ]
-        super().validate_instance(instance, errors, validate_unique)
+        # Without the checks that cost a query a row and cannot fail here: the forum and the source
+        # were found in the database, the slug is the row's key (an existing one updates that record,
+        # a repeated one is an error), and the two CHECK constraints are Agreement.clean's own rules.
+        # The database still enforces all of them when the rows are written.
+        try:
+            instance.full_clean(
+                exclude=[*errors, "forum", "source"], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def after_import(self, dataset, result, **kwargs):
-        super().after_import(dataset, result, **kwargs)
-        if not self._is_dry_run(kwargs):
-            ids = self.changed_ids(result)
-            if ids:
-                refresh_search_fields(Agreement.objects.filter(pk__in=ids))
-                timeline_from_status(Agreement.objects.filter(pk__in=ids))
+        # Not the library's after_import: it resets the id sequence to the highest stored id, which
+        # before the writer has inserted anything is wrong (ids come from the sequence; none are given).
+        writes = not self._is_dry_run(kwargs) or self._is_using_transactions(kwargs)
+        if writes and not (result.has_errors() or result.has_validation_errors()):
+            # A dry run writes too, inside the transaction it rolls back: the preview meets whatever
+            # the database would refuse.
+            self.writer.write()
+            for agreement in self.writer.pending:
+                row_result = getattr(agreement, "_import_row_result", None)
+                if row_result is not None:
+                    row_result.add_instance_info(agreement)

@@ -16,14 +16,14 @@ from decimal import Decimal
 
 from stream_zip import ZIP_32, stream_zip
 
+from .text import XML_ILLEGAL, strip_xml_illegal
+
 EXCEL_EPOCH = date(1899, 12, 30)
 STYLE_DATE, STYLE_HEADER = 1, 2
 CHUNK_ROWS = 500
-# Not allowed anywhere in XML 1.0: C0 controls but tab, newline and CR; U+FFFE, U+FFFF; and lone
-# surrogates (which UTF-8 cannot even encode). One of them in a record would make the sheet unreadable.
-_ILLEGAL = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
-_NEEDS_ESCAPE = re.compile(f"[&<>{_ILLEGAL}]")
-_ILLEGAL_XML = re.compile(f"[{_ILLEGAL}]")
+# The back office refuses characters XML cannot hold (agreements/text.py), but a record loaded some
+# other way may still carry one, and one would make the whole sheet unreadable: dropped here too.
+_NEEDS_ESCAPE = re.compile(f"[&<>]|{XML_ILLEGAL.pattern}")
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Sheet:
 def escape(text: str) -> str:
     if _NEEDS_ESCAPE.search(text) is None:
         return text
-    return _ILLEGAL_XML.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return strip_xml_illegal(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def column_letter(index: int) -> str:

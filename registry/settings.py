@@ -5,6 +5,8 @@ fail loudly, naming the variable, rather than guessing what a malformed value me
 """
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +40,19 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
 
+def envproxyheader(name: str) -> tuple[str, str] | None:
+    """The request header a TLS-terminating proxy sets to "https", in Django's META form
+    (HTTP_X_FORWARDED_PROTO); unset means there is no such proxy and the header is not trusted."""
+    value = os.getenv(name, "").strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"HTTP_[A-Z0-9_]+", value):
+        raise ImproperlyConfigured(
+            f"{name} must name a request header as Django sees it, e.g. HTTP_X_FORWARDED_PROTO; got {value!r}"
+        )
+    return (value, "https")
+
+
 DEBUG = envbool("DEBUG", "true")
 
 SECRET_KEY = os.getenv("SECRET_KEY", "")
@@ -68,11 +83,14 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    "axes",
+    "csp",
     "agreements",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -82,6 +100,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "agreements.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "registry.urls"
@@ -175,6 +195,9 @@ STORAGES = {
 # import form (agreements.imports), which says so in Russian instead of failing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The staff import reads files up to this size and this many rows (agreements.imports.files.Limits).
+IMPORT_MAX_FILE_SIZE = envint("IMPORT_MAX_FILE_MB", "10") * 1024 * 1024
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "20000")
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
@@ -182,13 +205,65 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 AGREEMENTS_PER_PAGE = envint("AGREEMENTS_PER_PAGE", "50")
 
+# --- HTTPS (secure by default when DEBUG is off) -------------------------------------------------
+# A plain-http setup (docker-compose on a laptop) opts out explicitly with SECURE_SSL_REDIRECT=0,
+# SECURE_HSTS_SECONDS=0 and SECURE_COOKIES=0; production needs nothing beyond the README's variables.
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "true")
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    # Off by default: TLS usually ends at the proxy in front of gunicorn; turn on when it does not.
-    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
-    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0")
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true")
+    # The Docker HEALTHCHECK asks gunicorn directly over http: it must not be redirected.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
+    if SECURE_HSTS_SECONDS < 0:
+        raise ImproperlyConfigured(f"SECURE_HSTS_SECONDS must not be negative; got {SECURE_HSTS_SECONDS}")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+    # Preloading is a promise to browsers that is slow to undo: the operator opts in knowingly.
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_PROXY_SSL_HEADER = envproxyheader("SECURE_PROXY_SSL_HEADER")
+
+# --- Login protection (django-axes) ----------------------------------------------------------------
+# Repeated wrong passwords for one username from one address lock that pair out for a while; other
+# users, and the same user elsewhere, can still log in. Staff see and delete the attempts in the admin
+# ("Axes"); `manage.py axes_reset_username NAME` unlocks from the shell.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
+_cooloff_minutes = envint("AXES_COOLOFF_MINUTES", "30")
+if AXES_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured(f"AXES_FAILURE_LIMIT must be at least 1; got {AXES_FAILURE_LIMIT}")
+if _cooloff_minutes < 1:
+    raise ImproperlyConfigured(f"AXES_COOLOFF_MINUTES must be at least 1; got {_cooloff_minutes}")
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "agreements.middleware.lockout_response"
+
+# --- Content Security Policy (django-csp) ----------------------------------------------------------
+# Nothing inline and nothing from elsewhere: scripts, styles, images and fonts come from this site's
+# static files. CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only (the
+# browser reports violations, to CSP_REPORT_URI if set, instead of blocking) to try a change safely.
+_csp_directives = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if os.getenv("CSP_REPORT_URI", "").strip():
+    _csp_directives["report-uri"] = [os.environ["CSP_REPORT_URI"].strip()]
+if envbool("CSP_REPORT_ONLY", "false"):
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_directives}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
 
 LOGGING = {
     "version": 1,

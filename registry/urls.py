@@ -4,6 +4,9 @@ from django.urls import include, path
 
 from agreements import views
 
+# A database outage outside a view is a 503 too (agreements.middleware).
+handler500 = "agreements.middleware.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

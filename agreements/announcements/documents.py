@@ -7,7 +7,7 @@ A document is a list line («-», «—», «•», «1.») that opens with a ki
 import re
 from dataclasses import dataclass
 
-from .kinds import KindPhrase, head_of, read_kind
+from .kinds import KindPhrase, head_of, next_lemma, read_kind
 from .legal_forms import ABBREVIATIONS
 from .morph import correct_typo, tokens
 from .parties import ORG_HEADS
@@ -43,20 +43,27 @@ class Document:
 
 def find_documents(text: str) -> list[Document]:
     """Documents in text; each quote is the source's own line or sentence, quotes and typos as written."""
-    documents = []
-    for original in text.split("\n"):
-        line = normalise_quotes(original)
-        bullet = BULLET.match(line)
-        if bullet:
-            content = line[bullet.end() :].strip()
-            toks = tokens(content)
-            index = next((i for i, t in enumerate(toks[:3]) if head_of(t)), None)
-            if index is not None and not read_kind(content, toks, index).plural:
-                quote = BULLET.sub("", original, count=1).strip()
-                documents.append(cut(quote, content[toks[index].start :], None))
-            continue
-        documents.extend(prose_documents(line, original))
-    return documents
+    lines = [line for line in text.split("\n") if line.strip()]
+    per_line = [line_documents(line) for line in lines]
+    # A headline («Алтайский край и ВКО подписали протокол …») repeats a document the body names; it
+    # is read only when the body names none. A first line that is a list item is no headline.
+    if len(per_line) > 1 and not BULLET.match(lines[0]) and any(per_line[1:]):
+        per_line = per_line[1:]
+    return [document for found in per_line for document in found]
+
+
+def line_documents(original: str) -> list[Document]:
+    line = normalise_quotes(original)
+    bullet = BULLET.match(line)
+    if not bullet:
+        return prose_documents(line, original)
+    content = line[bullet.end() :].strip()
+    toks = tokens(content)
+    index = next((i for i, t in enumerate(toks[:3]) if head_of(t, next_lemma(toks, i))), None)
+    if index is None or read_kind(content, toks, index).plural:
+        return []
+    quote = BULLET.sub("", original, count=1).strip()
+    return [cut(quote, content[toks[index].start :], None)]
 
 
 def prose_documents(line: str, original: str) -> list[Document]:
@@ -68,13 +75,17 @@ def prose_documents(line: str, original: str) -> list[Document]:
         quote = original[start:stop].strip() if len(line) == len(original) else sentence
         toks = tokens(sentence)
         for i, tok in enumerate(toks):
-            if not head_of(tok) or read_kind(sentence, toks, i).plural:
+            if not head_of(tok, next_lemma(toks, i)) or read_kind(sentence, toks, i).plural:
                 continue
             if i and toks[i - 1].text.isdigit():  # «56 меморандумов», «подписано 3 соглашения»
                 continue
+            if i + 1 < len(toks) and is_finite_verb(toks[i + 1].text):
+                break  # «Меморандум опирается на …», «Соглашение предусматривает …»: one already named
             after = sentence[tok.start :]
             signed_by = i and toks[i - 1].lemma == "подписать" and "подписали" in toks[i - 1].text.lower()
-            if signed_by:
+            # «аким … и губернатор … подписали протокол … между акиматом … и Правительством …»: the bodies
+            # after «между» are the parties, not the officials who signed for them.
+            if signed_by and not top_level_between(after):
                 found.append(cut(quote, after, lead_parties(sentence[: toks[i - 1].start])))
             elif re.search(r"\sмежду\s", after) or "«" in after:
                 found.append(cut(quote, after, None))
@@ -95,20 +106,56 @@ def lead_parties(text: str) -> str:
 def cut(quote: str, text: str, parties_before: str | None) -> Document:
     toks = tokens(text)
     kind = read_kind(text, toks, 0)
-    rest = text[kind.end :]
-    rest = re.sub(r"^\s*между\s+", "", rest)
+    rest = re.sub(r"^\s*\)", "", text[kind.end :])  # «план мероприятий (дорожная карта) между …»
     if parties_before is not None:
         return Document(quote, kind, parties_before, "nomn", rest, normalise_subject(rest))
-    at = subject_start(rest)
+    between = top_level_between(rest)
+    if between and not re.match(r"\s*между\s", rest):
+        # «протокол по реализации соглашения о … между акиматом … и Правительством …», «меморандум о
+        # сотрудничестве и промышленной кооперации между …»: the parties follow «между», the words before
+        # it belong to the subject.
+        before, rest = rest[: between.start()], rest[between.end() :]
+        at = subject_start(rest)
+        subject = before + rest[at:] if re.match(r"\s*(о|об|обо|по)\s", before) else rest[at:]
+        return Document(quote, kind, rest[:at], "ablt", subject, normalise_subject(subject))
+    rest = re.sub(r"^\s*между\s+", "", rest)
+    at = subject_start(rest, first=True)
     return Document(quote, kind, rest[:at], "ablt", rest[at:], normalise_subject(rest[at:]))
 
 
-def subject_start(text: str) -> int:
-    """Where the parties end: the first «о/об/по/в/на» outside quotes that opens a subject noun phrase."""
+def is_period(toks) -> bool:
+    """«2026–2028 годы», «2015 год», «2030 года»: a year or years, then «год»."""
+    years = 0
+    while years < len(toks) and toks[years].text.isdigit() and len(toks[years].text) == 4:
+        years += 1
+    return 0 < years < len(toks) and toks[years].lemma == "год"
+
+
+def top_level_between(text: str) -> re.Match | None:
+    """The first «между» outside quotes."""
+    depths = depth_map(text)
+    return next((m for m in re.finditer(r"\sмежду\s+", text) if not depths[m.start()]), None)
+
+
+def is_finite_verb(word: str) -> bool:
+    from .morph import parses
+
+    return "VERB" in parses(word)[0].tag
+
+
+def subject_start(text: str, first: bool = False) -> int:
+    """Where the parties end: the first «о/об/по/в/на» outside quotes that opens a subject noun phrase.
+
+    first: the text may open with the subject («протокол о пунктах пропуска …», no parties named)."""
     depths = depth_map(text)
     toks = tokens(text)
+    opens_subject = first and len(toks) > 1 and toks[0].text in ("о", "об", "обо")
+    if opens_subject and case_parse(toks[1].text, "loct", ("NOUN", "ADJF", "PRTF")):
+        return toks[0].start
     for i, tok in enumerate(toks[1:-1], start=1):
         word = tok.text
+        if word in ("на", "до") and not depths[tok.start] and is_period(toks[i + 1 :]):
+            return tok.start  # «… и акиматом города Актау на 2026–2028 годы»: a period ends the parties
         if word not in SUBJECT_CASE or depths[tok.start] or toks[i - 1].lemma in NAME_PREP_HEADS:
             continue
         following = toks[i + 1].text

@@ -11,14 +11,18 @@ from .amounts import find_amounts
 APPROXIMATE = re.compile(r"\b(порядка|около|более|свыше|почти|примерно|приблизительно|до)\s*$", re.IGNORECASE)
 # Counts: (key, what follows the number). «подписание 56 двухсторонних документов».
 COUNT_RULES = [
-    ("documents", r"^\s*(?:[а-яё]+\s+){0,2}(?:документ|соглашени|меморандум|договор)[а-яё]*"),
+    # «9 межрегиональных и коммерческих документов»: up to three words between.
+    ("documents", r"^\s*(?:[а-яё]+\s+){0,3}(?:документ|соглашени|меморандум|договор)[а-яё]*"),
     ("companies", r"^\s*(?:[а-яё]+\s+){0,1}(?:компани|предприяти)[а-яё]*\s+с\s+[а-яё]+\s+участием"),
 ]
 # Money: (key, the word before it). The nearest such word since the previous amount names the amount:
 # «Товарооборот … составил 14,57 млрд …, в том числе экспорт 4, 34 млрд …, импорт 10,23 млрд».
 MONEY_RULES = [
     # Not a bare «на сумму»: that is one document's amount, not the forum's total.
-    ("total_amount", r"общ[а-яё]*\s+сумм[а-яё]*|сумм[а-яё]*\s+инвестиций|общ[а-яё]*\s+объ[её]м[а-яё]*"),
+    (
+        "total_amount",
+        r"общ[а-яё]*\s+(?:сумм|стоимост)[а-яё]*|сумм[а-яё]*\s+инвестиций|общ[а-яё]*\s+объ[её]м[а-яё]*",
+    ),
     ("trade_turnover", r"товарооборот[а-яё]*"),
     ("export", r"экспорт[а-яё]*"),
     ("import", r"импорт[а-яё]*"),
@@ -45,16 +49,22 @@ def find_figures(text: str) -> list[dict]:
     found: dict[str, dict] = {}
     for start, stop in sentences(text):
         sentence = text[start:stop]
-        previous_money = 0
+        previous_money, counted_at = 0, None
         for amount in find_amounts(sentence):
             before, after = sentence[: amount.start], sentence[amount.end :]
             if amount.currency:
                 window = before[max(previous_money, amount.start - WINDOW) :]
                 key, lead_at = money_key(window)
+                if not key and counted_at is not None and counted_at >= previous_money:
+                    # «заключено 11 меморандумов … на сумму более 200 млрд тенге»: money right after the
+                    # forum's count of documents is their total, even after a bare «на сумму».
+                    key, lead_at = "total_amount", 0
                 previous_money = amount.end
                 evidence = window[lead_at:] + amount.text
             else:
                 key, evidence = count_key(after, amount.text)
+                if key == "documents":
+                    counted_at = amount.end
             if not key or (key in found and not better(key, found[key], after)):
                 continue
             found[key] = {

@@ -9,7 +9,17 @@ from difflib import SequenceMatcher
 
 from .morph import Token
 
-HEADS = {"меморандум": "Меморандум", "соглашение": "Соглашение", "договор": "Договор"}
+HEADS = {
+    "меморандум": "Меморандум",
+    "соглашение": "Соглашение",
+    "договор": "Договор",
+    # Kinds the registry files as «другое»: regions sign these at forums as often as agreements.
+    "протокол": "Протокол",
+    "план": "План мероприятий",
+    "дорожная карта": "Дорожная карта",
+}
+# «план мероприятий (дорожная карта) …»: the words that belong to the head, skipped after it.
+HEAD_TAILS = {"план": ("мероприятие", "дорожный", "карта"), "дорожная карта": ("карта",)}
 # Lemma of the complement → how a title writes it.
 COMPLEMENTS = {
     "взаимопонимание": "взаимопонимании",
@@ -29,8 +39,8 @@ class KindPhrase:
     plural: bool
 
 
-def head_of(token: Token) -> str:
-    """The kind head word this token spells, allowing typos; "" if none."""
+def head_of(token: Token, following: str = "") -> str:
+    """The kind head word this token spells, allowing typos; "" if none. following: the next lemma."""
     word = token.text.lower()
     if word.startswith("меморан") or word.startswith("мемранд"):
         return "меморандум"
@@ -38,10 +48,27 @@ def head_of(token: Token) -> str:
         return "соглашение"
     if word.startswith("договор"):
         return "договор"
+    if word.startswith("протокол"):
+        return "протокол"
+    # «план» and «дорожная» are common words; only «план мероприятий», «дорожная карта» name documents.
+    if token.lemma == "план" and following == "мероприятие":
+        return "план"
+    if token.lemma == "дорожный" and following == "карта":
+        return "дорожная карта"
     for head in ("меморандум", "соглашение"):
         if len(word) >= 7 and SequenceMatcher(None, word[: len(head) + 2], head).ratio() >= 0.8:
             return head
     return ""
+
+
+def next_lemma(toks: list[Token], index: int) -> str:
+    return toks[index + 1].lemma if index + 1 < len(toks) else ""
+
+
+def is_adjective(token: Token) -> bool:
+    from .morph import parses
+
+    return "ADJF" in parses(token.text)[0].tag
 
 
 def is_plural(token: Token) -> bool:
@@ -65,12 +92,16 @@ def kind_code(head: str, complements: list[str]) -> str:
 
 def read_kind(text: str, toks: list[Token], index: int) -> KindPhrase | None:
     """The kind phrase whose head is toks[index], with its «о …» complement if it names a kind."""
-    head = head_of(toks[index])
+    head = head_of(toks[index], next_lemma(toks, index))
     if not head:
         return None
     complements, end = [], index
+    while end + 1 < len(toks) and toks[end + 1].lemma in HEAD_TAILS.get(head, ()):
+        end += 1
     if end + 1 < len(toks) and toks[end + 1].lemma in ("о", "об"):
         j = end + 2
+        while j + 1 < len(toks) and is_adjective(toks[j]) and toks[j + 1].lemma in COMPLEMENTS:
+            j += 1  # «о межрегиональном сотрудничестве»: the kind is in the noun
         while j < len(toks) and toks[j].lemma in COMPLEMENTS:
             complements.append(toks[j].lemma)
             end = j

@@ -21,6 +21,8 @@ ORG_HEADS = {
     "холдинг", "завод", "комбинат", "предприятие", "институт", "союз", "центр", "управление", "департамент",
     "комитет", "академия", "концерн", "фабрика", "биржа", "объединение", "общество", "товарищество",
 }  # fmt: skip
+# «российскими инвесторами», «казахстанскими партнерами»: a group named by nobody, not a party.
+GROUP_HEADS = {"инвестор", "партнер", "партнёр", "предприниматель"}
 GENERIC_HEADS = {"компания", "фирма", "корпорация"}  # «компанией «ТехноНИКОЛЬ»»: the name is in quotes
 AUTHORITY_HEADS = {
     "акимат", "правительство", "администрация", "губернатор", "мэрия", "министерство", "управление",
@@ -47,12 +49,35 @@ def split_parties(text: str) -> list[str]:
     for a, b in split_top(text, SEPARATORS):
         piece = text[a:b].strip()
         toks = tokens(piece)
-        opens_party = piece[:1] in '«"' or piece[:1].isupper() or (toks and toks[0].lemma in ORG_HEADS)
+        opens_party = (
+            piece[:1] in '«"'
+            or piece[:1].isupper()
+            or (toks and toks[0].lemma in ORG_HEADS)
+            # «иранской компанией «…»», «российскими инвесторами»: an adjective before the head
+            or (len(toks) > 1 and toks[1].lemma in ORG_HEADS | GROUP_HEADS and is_adjective(toks[0].text))
+        )
+        if spans and is_unnamed_group(piece, toks):
+            continue  # «и российскими инвесторами»: no one to register; never guessed into a name
         if opens_party or not spans:
             spans.append([a, b])
         else:  # «министерством по инвестициям и развитию РК»: that «и» was inside the name
             spans[-1][1] = b
     return [clean(text[a:b]) for a, b in spans if clean(text[a:b])]
+
+
+def is_adjective(word: str) -> bool:
+    return "ADJF" in parses(word)[0].tag
+
+
+def is_unnamed_group(piece: str, toks) -> bool:
+    """Lower-case words only, ending in a plural group head: «российскими инвесторами»."""
+    return (
+        bool(toks)
+        and piece[:1].islower()
+        and not re.search(r"[«\"A-ZА-ЯЁ]", piece)
+        and toks[-1].lemma in GROUP_HEADS
+        and "plur" in parses(toks[-1].text)[0].tag
+    )
 
 
 def expand_city(text: str) -> str:
@@ -72,10 +97,12 @@ def read_party(mention: str, case: str, lexicon) -> PartyReading:
     toks = tokens(mention)
     body = mention
     generic = ""
-    if toks and toks[0].lemma in GENERIC_HEADS and len(toks) > 1:
-        rest = mention[toks[1].start :]
+    # «иранской компанией «…»»: the adjective before a generic head says where, not who.
+    at = 1 if len(toks) > 2 and toks[1].lemma in GENERIC_HEADS and is_adjective(toks[0].text) else 0
+    if toks and toks[at].lemma in GENERIC_HEADS and len(toks) > at + 1:
+        rest = mention[toks[at].end :].strip()  # from the opening quote, if any
         if leading_form(tokens(rest))[0] or rest.startswith("«") or not re.search(r"[а-яё]", rest[:1]):
-            generic, body = mention[: toks[1].start], rest
+            generic, body = mention[: len(mention) - len(rest)], rest
     form, size = leading_form(tokens(body))
     head = ""
     if form:
@@ -94,6 +121,12 @@ def read_party(mention: str, case: str, lexicon) -> PartyReading:
             title_form = title_form[:1].lower() + title_form[1:]
     reading = PartyReading(clean(name), form, "", clean(mention), clean(title_form), head)
     reading.country = country_of(reading, lexicon)
+    if reading.regions and head not in AUTHORITY_HEADS:
+        # A party that is a whole region takes the reference name: pymorphy misreads unknown adjectives
+        # («Атырауской областью» → «Атырауска область»).
+        reading.name = lexicon.region_names.get(reading.regions[0][0], reading.name)
+        if case == "ablt":
+            reading.title_form = clean(mention)
     return reading
 
 
@@ -102,6 +135,11 @@ def country_of(reading: PartyReading, lexicon) -> str:
     if reading.legal_form in COUNTRY_OF_FORM:
         return COUNTRY_OF_FORM[reading.legal_form]
     if reading.head not in AUTHORITY_HEADS:
+        # «Республикой Татарстан», «Оренбургская область»: a party that is a region, whole.
+        places = lexicon.find(reading.evidence)
+        if len(places) == 1 and not places[0].is_country and places[0].evidence == reading.evidence:
+            reading.regions = [(places[0].code, places[0].evidence)]
+            return places[0].code[:2]
         return ""
     places = [p for p in lexicon.find(reading.evidence) if not p.is_country]
     reading.regions = [(p.code, p.evidence) for p in places]

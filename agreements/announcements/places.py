@@ -75,11 +75,12 @@ class Lexicon:
         # pymorphy guesses unknown adjectives case by case («Атырауской» → «атырауска», a noun), so a
         # name is also found by its Snowball stems («атырауск област»).
         self.stem_keys: dict[tuple, tuple[str, bool]] = {}
+        self.region_names = dict(regions)  # code → the reference name, for a party that is a region
         for code, name in countries:
             self.add(name, code, True)
         for name, code in COUNTRY_ALIASES.items():
             self.add(name, code, True)
-        for code, name in regions:
+        for code, name in self.region_names.items():
             for variant in name_variants(name):
                 self.add(variant, code, False)
         with ALIASES_CSV.open(encoding="utf-8") as handle:

@@ -60,7 +60,10 @@ def read_document(document: Document, lexicon: Lexicon, index: PartyIndex) -> di
         if party and party["kind"] in TERRITORIAL_KINDS and party["home_region__code"]:
             regions.setdefault(party["home_region__code"], reading.evidence)
         parties.append((reading, party))
-    for place in lexicon.find(without_amounts(document.subject_text)):
+    subject_text = without_amounts(document.subject_text)
+    for place in lexicon.find(subject_text):
+        if is_whole_quoted_name(subject_text, place):
+            continue  # «особой природной зоны «Алтай»»: a thing named after a place, not a place
         (countries if place.is_country else regions).setdefault(place.code, place.evidence)
     sectors = find_sectors(document.subject_text)
     money = find_amounts(document.quote, money_only=True)
@@ -106,6 +109,11 @@ def party_dict(reading, party) -> dict:
         "match": None,
         "evidence": reading.evidence,
     }
+
+
+def is_whole_quoted_name(text: str, place) -> bool:
+    """The place is all of a «…» name (a zone, a company called after it); «Химический парк Тараз» is not."""
+    return text[place.start - 1 : place.start] == "«" and text[place.end : place.end + 1] == "»"
 
 
 def without_amounts(text: str) -> str:

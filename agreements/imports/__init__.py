@@ -18,6 +18,7 @@ The modules, each with one job:
 * ``results`` — an import's outcome as row-and-column problems;
 * ``widgets`` — the cell widgets and the relation field the Resources' columns use;
 * ``base`` — ``RegistryResource``, the behaviour every Resource shares;
+* ``writing`` — ``AgreementWriter``: a validated agreements file written in bulk, with its history;
 * ``admin`` — the admin's upload form and import/export mixin.
 
 The per-model Resources (the columns themselves) live in ``agreements.resources``; the command

@@ -19,7 +19,7 @@ from .results import ImportResult
 
 
 def max_upload_size() -> int:
-    return settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+    return getattr(settings, "IMPORT_MAX_FILE_SIZE", settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
 
 
 def admin_max_rows() -> int:
@@ -45,12 +45,16 @@ class RegistryImportForm(ImportForm):
         upload = self.fields["import_file"]
         upload.help_text = (
             f"Таблица XLSX или CSV (UTF-8 или Windows-1251) размером не больше {limit} МБ. "
+            "Кодировку CSV можно выбрать явно в поле формата. "
             "Первая строка — заголовки столбцов, как в файле выгрузки."
         )
         upload.error_messages["empty"] = EMPTY_FILE
         upload.widget.attrs["accept"] = ".xlsx,.csv"
         self.fields["format"].required = False
-        self.fields["format"].help_text = "Если не выбран, определяется по расширению файла."
+        self.fields["format"].help_text = (
+            "Если не выбран, определяется по расширению файла; для CSV кодировка определяется сама "
+            "(UTF-8 или русский текст в Windows-1251) — или выберите её здесь."
+        )
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]

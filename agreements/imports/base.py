@@ -34,6 +34,13 @@ class NoDiff:
         return []
 
 
+class Stored(dict):
+    """A record's stored links as the import loaded them: read-only, so a deepcopy shares it."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 class InstanceLoader(CachedInstanceLoader):
     """Existing records of a file in one query, like CachedInstanceLoader, tolerating bad keys.
 
@@ -49,6 +56,15 @@ class InstanceLoader(CachedInstanceLoader):
         field = self.pk_field.attribute
         queryset = self.get_queryset().filter(**{f"{field}__in": keys}) if keys else []
         self.all_instances = {self.pk_field.get_value(instance): instance for instance in queryset}
+        # The stored links, read now from the prefetched rows: django-import-export compares a row with
+        # a deepcopy of its record, and deepcopying a queryset drops its results (a query per link set).
+        relations = resource.relation_fields()
+        for instance in self.all_instances.values():
+            instance._import_current = Stored(
+                {field.attribute: field.widget.current(instance) for field in relations}
+            )
+            # deepcopy (above) shares a Stored, but copies prefetched querysets at great cost.
+            instance.__dict__.pop("_prefetched_objects_cache", None)
 
     def key(self, row):
         try:
@@ -110,6 +126,7 @@ class RegistryResource(resources.ModelResource):
         self.duplicates = {}
         self.derived = set()
         self.same_titles = {}
+        self.notes = []
 
     @classmethod
     def get_result_class(cls):
@@ -221,6 +238,7 @@ class RegistryResource(resources.ModelResource):
         """Rewrite the dataset: canonical headers, no blank rows, derived slugs; find duplicates."""
         self.refs.reset()
         self.file_rows, self.duplicates, self.derived = [], {}, set()
+        self.notes = list(getattr(dataset, "import_notes", ()))
         try:
             columns = self.read_headers(dataset)
         except ImportFileError:

@@ -11,6 +11,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import translation
 
+from ..text import describe_character, find_xml_illegal
+
 
 def cell_text(value) -> str:
     """A cell as text: numbers without a spurious ``.0``, dates as ISO, blanks as ``""``."""
@@ -25,6 +27,20 @@ def cell_text(value) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+# A cell with a character XML cannot hold (agreements/text.py) is refused rather than stripped: the
+# XLSX export could not write it back, and a verbatim source quote must not be silently altered.
+def check_xml_text(text: str) -> str:
+    """``text`` unchanged, or ``ValueError`` naming the first character XML cannot hold and where it is."""
+    match = find_xml_illegal(text)
+    if match:
+        raise ValueError(
+            f"Недопустимый символ {describe_character(match.group())} в позиции {match.start() + 1} "
+            f"(«…{text[max(0, match.start() - 20) : match.start()]}»): управляющие символы в таблицу "
+            "попадают при копировании из PDF или других программ. Удалите его и загрузите файл снова."
+        )
+    return text
 
 
 def is_blank(value) -> bool:

@@ -48,10 +48,12 @@ class ImportResult(Result):
         super().__init__(*args, **kwargs)
         self.file_rows: list[int] = []
         self.columns: dict[str, str] = {}
+        self.notes: list[str] = []  # what staff should know about how the file was read (its encoding)
 
     def attach(self, resource) -> None:
         self.file_rows = list(resource.file_rows)
         self.columns = resource.error_columns()
+        self.notes = list(resource.notes)
 
     def file_row(self, number):
         """The spreadsheet row of the ``number``-th imported row (1-based), as django-import-export counts."""

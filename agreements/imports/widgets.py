@@ -12,6 +12,7 @@ from import_export import fields, widgets
 from ..models import AgreementParty
 from .cells import (
     cell_text,
+    check_xml_text,
     choice_lookup,
     is_blank,
     nace_code,
@@ -34,7 +35,7 @@ class TextWidget(widgets.Widget):
         self.upper = upper
 
     def clean(self, value, row=None, **kwargs):
-        text = cell_text(value).strip()
+        text = check_xml_text(cell_text(value).strip())
         return text.upper() if self.upper else text
 
     def render(self, value, obj=None, **kwargs):
@@ -278,8 +279,15 @@ class RelationField(fields.Field):
     """
 
     def get_value(self, instance):
+        # What the row will write, if it was read (the preview's "after" column), else what is stored.
+        pending = getattr(instance, "_import_relations", None)
+        if pending is not None and self.attribute in pending:
+            return pending[self.attribute]
         if instance is None or instance.pk is None:
             return None
+        current = getattr(instance, "_import_current", None)
+        if current is not None and self.attribute in current:
+            return current[self.attribute]
         return self.widget.current(instance)
 
     def save(self, instance, row, is_m2m=False, **kwargs):

@@ -192,3 +192,125 @@ def test_it_sees_a_new_alias_at_once(seeded):
 def test_it_reads_a_bare_document_line_without_failing(line):
     proposal = read_announcement("Итоги форума в Астане: стороны обсудили торговлю и логистику.\n" + line)
     assert all(isinstance(a["parties"], list) for a in proposal["agreements"])
+
+
+def test_it_reads_protocols_and_road_maps_as_other_documents():
+    text = (
+        "Подписаны:\n"
+        "- протокол о намерениях между управлением сельского хозяйства ЗКО и Министерством сельского "
+        "хозяйства Оренбургской области;\n"
+        "- план мероприятий (дорожная карта) между Правительством Оренбургской области и акиматом "
+        "Западно-Казахстанской области по реализации Соглашения о сотрудничестве на 2026–2028 годы.\n"
+        "В плане работы форума — выставка."
+    )
+    protocol, plan = read_announcement(text)["agreements"]
+    assert (protocol["kind"], protocol["title"][:21]) == ("other", "Протокол о намерениях")
+    assert protocol["regions"] == ["KZ-27", "RU-ORE"]
+    assert plan["kind"] == "other"
+    assert [p["name"] for p in plan["parties"]] == [
+        "Правительство Оренбургской области",
+        "Акимат Западно-Казахстанской области",
+    ]
+
+
+def test_it_reads_a_kind_complement_with_an_adjective_and_more_words_before_the_parties():
+    text = (
+        "- Меморандум о межрегиональном сотрудничестве и промышленной кооперации между акиматом "
+        "Актюбинской области и акиматом Костанайской области."
+    )
+    (memo,) = read_announcement(text)["agreements"]
+    assert memo["kind"] == "memorandum_of_cooperation"
+    assert [p["name"] for p in memo["parties"]] == [
+        "Акимат Актюбинской области",
+        "Акимат Костанайской области",
+    ]
+
+
+def test_it_splits_a_party_opened_by_an_adjective_and_drops_an_unnamed_group():
+    text = (
+        "- меморандум между акиматом Туркестанской области и иранской компанией «Ardabil Petrochemical Co» "
+        "о строительстве завода;\n"
+        "- меморандум между ТОО «Green Land Alatau» и российскими инвесторами о строительстве теплиц."
+    )
+    iranian, group = read_announcement(text)["agreements"]
+    assert [p["name"] for p in iranian["parties"]] == [
+        "Акимат Туркестанской области",
+        "Ardabil Petrochemical Co",
+    ]
+    assert iranian["parties"][1]["country"] == ""  # the reader infers KZ and RU only; never guessed
+    assert [p["name"] for p in group["parties"]] == ["Green Land Alatau"]
+
+
+def test_it_reads_the_total_right_after_the_forums_count_of_documents():
+    text = (
+        "По итогам форума заключено 11 меморандумов о сотрудничестве на сумму более 200 млрд тенге.\n"
+        "- меморандум между ТОО «А» и ООО «Б» на общую сумму 5 млрд тенге."
+    )
+    figures = {f["key"]: (f["value"], f["unit"]) for f in read_announcement(text)["figures"]}
+    assert figures == {"documents": (11, "documents"), "total_amount": (200_000_000_000, "KZT")}
+
+
+def test_it_gives_a_party_that_is_a_whole_region_its_country_and_region():
+    text = "- соглашение между акиматом Кызылординской области и Республикой Татарстан о сотрудничестве."
+    (agreement,) = read_announcement(text)["agreements"]
+    assert [(p["name"], p["country"]) for p in agreement["parties"]] == [
+        ("Акимат Кызылординской области", "KZ"),
+        ("Республика Татарстан", "RU"),
+    ]
+    assert agreement["regions"] == ["KZ-43", "RU-TA"]
+
+
+def test_it_takes_the_bodies_after_mezhdu_not_the_officials_who_signed():
+    text = (
+        "Аким Акмолинской области и губернатор Курганской области подписали протокол по реализации "
+        "соглашения о торгово-экономическом сотрудничестве между акиматом Акмолинской области и "
+        "Правительством Курганской области."
+    )
+    (protocol,) = read_announcement(text)["agreements"]
+    assert protocol["kind"] == "other"
+    assert [p["name"] for p in protocol["parties"]] == [
+        "Акимат Акмолинской области",
+        "Правительство Курганской области",
+    ]
+    assert protocol["regions"] == ["KZ-11", "RU-KGN"]
+
+
+def test_it_reads_the_headline_only_when_the_body_names_no_document():
+    headline = "Алтайский край и ВКО подписали протокол о развитии отношений"
+    body = (
+        "В Барнауле подписан протокол о развитии двусторонних отношений между Правительством Алтайского "
+        "края и акиматом Восточно-Казахстанской области. Протокол предусматривает обмен делегациями."
+    )
+    (protocol,) = read_announcement(headline + "\n\n" + body)["agreements"]
+    assert [p["name"] for p in protocol["parties"]] == [
+        "Правительство Алтайского края",
+        "Акимат Восточно-Казахстанской области",
+    ]
+    (alone,) = read_announcement(headline + "\n\nСтороны обсудили торговлю.")["agreements"]
+    assert alone["kind"] == "other"
+
+
+def test_it_reads_a_document_with_no_parties_and_no_region_from_a_quoted_name():
+    text = (
+        "Подписаны:\n"
+        "- соглашение между Правительством Российской Федерации и Правительством Республики Казахстан о "
+        "создании особой природной зоны «Алтай»;\n"
+        "- протокол о пунктах пропуска через границу."
+    )
+    agreement, protocol = read_announcement(text)["agreements"]
+    assert agreement["regions"] == []  # «Алтай» names the zone; the text does not place it
+    assert (protocol["title"], protocol["parties"]) == ("Протокол", [])
+
+
+def test_it_ends_the_parties_at_a_period_and_names_a_region_party_by_its_reference_name():
+    text = (
+        "- план мероприятий по развитию сотрудничества между Астраханской областью и Атырауской "
+        "областью на 2025–2027 годы."
+    )
+    (plan,) = read_announcement(text)["agreements"]
+    assert [(p["name"], p["country"]) for p in plan["parties"]] == [
+        ("Астраханская область", "RU"),
+        ("Атырауская область", "KZ"),
+    ]
+    assert plan["title"] == "План мероприятий между Астраханской областью и Атырауской областью"
+    assert plan["regions"] == ["RU-AST", "KZ-23"]

@@ -22,17 +22,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="Файл .xlsx или .csv (UTF-8 или Windows-1251).")
         parser.add_argument(
+            "--encoding",
+            choices=["utf-8", "cp1251"],
+            help="Кодировка CSV, если её нельзя определить: utf-8 или cp1251 (Windows-1251). "
+            "Без неё принимается UTF-8, а Windows-1251 — только если текст читается как русский.",
+        )
+        parser.add_argument(
             "--dry-run",
             action="store_true",
             help="Только проверить файл и показать итог, ничего не записывая.",
         )
 
-    def handle(self, *args, file, dry_run, verbosity, **options):
+    def handle(self, *args, file, dry_run, verbosity, encoding=None, **options):
         with translation.override("ru"):
             try:
-                dataset = read_file(file)
+                dataset = read_file(file, encoding=encoding)
             except ImportFileError as exc:
                 raise CommandError(str(exc)) from None
+            for note in getattr(dataset, "import_notes", ()):
+                self.stdout.write(note)
 
             stream = getattr(self.stderr, "_out", self.stderr)
             with tqdm(
