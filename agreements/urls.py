@@ -39,3 +39,8 @@ urlpatterns = [
     path("forums/<slug:slug>/", views.forum_detail, name="forum_detail"),
     path("sources/<slug:slug>/", views.source_detail, name="source_detail"),
 ]
+
+# Open data (issue #16): the listing's filters as an Atom feed. Imported here to keep this a hunk of its own.
+from .feeds import agreement_feed  # noqa: E402
+
+urlpatterns += [path("agreements/feed.atom", agreement_feed, name="agreement_feed")]

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",  # its sitemap.xml templates (agreements/sitemaps.py)
     "django_filters",
     "import_export",
     "simple_history",

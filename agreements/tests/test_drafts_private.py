@@ -136,6 +136,17 @@ def test_it_shows_no_draft_text_at_any_public_url(client, drafts):
         ],
         "code": ["KZ-31", "kz-31", "C", "20"],
         "extension": ["csv", "json", "xlsx"],
+        # Open data: /sitemap-<section>.xml and /data/<resource>.csv.
+        "section": ["pages", "agreements", "parties", "forums", "sources", "regions", "sectors"],
+        "resource": [
+            "agreements",
+            "parties",
+            "agreement_parties",
+            "regions",
+            "sectors",
+            "forums",
+            "forum_figures",
+        ],
     }
     patterns = list(public_patterns())
     assert {"home", "agreement_list", "agreement_export", "party_detail", "source_detail"} <= {
@@ -145,7 +156,7 @@ def test_it_shows_no_draft_text_at_any_public_url(client, drafts):
     for pattern in patterns:
         urls = urls_of(pattern, values)
         assert urls, f"no URL built for {pattern.pattern}"
-        takes_filters = pattern.name in ("home", "agreement_list", "agreement_export")
+        takes_filters = pattern.name in ("home", "agreement_list", "agreement_export", "agreement_feed")
         for url in urls:
             for query in LIST_QUERIES if takes_filters else [{}]:
                 assert_no_secrets(url, client.get(url, query))

@@ -31,6 +31,7 @@ PARAMS = [
     "signed_to",
     "sort",
     "page",
+    "p",  # a sitemap's page
 ]
 VALID = [
     "KZ-31",
@@ -124,6 +125,13 @@ WEIGHTS = {
     "api_forum_detail": 1,
     "api_schema": 1,
     "api_docs": 1,
+    # Open data: the feed parses the listing's parameters; the CSVs stream whole files.
+    "agreement_feed": 4,
+    "sitemap_index": 1,
+    "sitemap": 2,
+    "robots_txt": 0.5,
+    "datapackage": 0.5,
+    "datapackage_csv": 2,
 }
 
 
@@ -180,6 +188,16 @@ pairs = st.lists(st.tuples(keys, values, st.booleans()), max_size=8)
 extensions = st.one_of(
     st.sampled_from(["csv", "json", "xlsx"]), st.sampled_from(["csv", "json", "xlsx"]), values
 )
+
+
+# The same for the sitemap's sections and the open-data files.
+SEGMENTS = {
+    "agreement_export": extensions,
+    "sitemap": st.one_of(st.sampled_from(["pages", "agreements", "parties", "regions", "sectors"]), values),
+    "datapackage_csv": st.one_of(
+        st.sampled_from(["agreements", "parties", "forum_figures", "regions"]), values
+    ),
+}
 
 
 @st.composite
@@ -243,7 +261,7 @@ def test_it_never_answers_a_hostile_request_with_a_5xx_or_raw_markup(seeded, nam
         # Hostile data is large and slow on purpose (5,000-character values repeated 100 times).
         suppress_health_check=list(HealthCheck),
     )
-    @given(requests(template, extensions if name == "agreement_export" else values))
+    @given(requests(template, SEGMENTS.get(name, values)))
     def send(request):
         method, path, query, texts = request
         for prefix in prefixes:
