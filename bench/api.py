@@ -30,6 +30,7 @@ BUDGET_SEARCH_MS = 100  # a search's, as bench/run.py has it for the page
 def setup(database: str) -> None:
     os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{database}")
     os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")  # the test client speaks plain http
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "k" * 40)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ["API_THROTTLE_RATE"] = "1000000/minute"  # the bench is one client address

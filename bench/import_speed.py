@@ -41,6 +41,7 @@ def setup(backend: str, code: Path) -> None:
     os.environ["DATABASE_URL"] = DATABASES[backend]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registry.settings")
     os.environ["DEBUG"] = "0"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"  # the test client speaks plain http
     os.environ["SECRET_KEY"] = "import-bench-only-" + "k" * 40
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1"
     sys.path.insert(0, str(code))

@@ -860,6 +860,8 @@ def app_env(url: str) -> dict:
         **os.environ,
         "DATABASE_URL": url,
         "DEBUG": "0",
+        # Served over plain http on loopback: production's https redirect would answer every request 301.
+        "SECURE_SSL_REDIRECT": "0",
         "SECRET_KEY": SECRET_KEY,
         "ALLOWED_HOSTS": HOST,
         "LOG_LEVEL": "WARNING",
@@ -1046,7 +1048,17 @@ def run(args) -> dict:
         timeout=600,
     )
     os.environ.update(
-        {k: env[k] for k in ("DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "LOG_LEVEL")}
+        {
+            k: env[k]
+            for k in (
+                "DATABASE_URL",
+                "DEBUG",
+                "SECURE_SSL_REDIRECT",
+                "SECRET_KEY",
+                "ALLOWED_HOSTS",
+                "LOG_LEVEL",
+            )
+        }
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registry.settings")
     sys.path.insert(0, str(ROOT))

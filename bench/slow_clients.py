@@ -96,6 +96,7 @@ def main() -> int:
         **os.environ,
         "DATABASE_URL": url,
         "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",  # plain http on loopback
         "SECRET_KEY": SECRET_KEY,
         "ALLOWED_HOSTS": HOST,
         "LOG_LEVEL": "WARNING",
