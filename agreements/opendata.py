@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
@@ -476,26 +475,16 @@ def resource_csv(request, resource):
     }
     if request.method == "HEAD":
         return HttpResponse(headers=headers)
-    slot = throttle.acquire(throttle.client_address(request))
-    if slot is None:
-        message = _("Слишком много выгрузок одновременно. Повторите через %(seconds)s с.") % {
-            "seconds": settings.EXPORTS_RETRY_AFTER
-        }
-        return refusal(message, 429, settings.EXPORTS_RETRY_AFTER)
-    try:
+
+    def open_stream():
         records = fetching(described.rows(Context(base_url(request))))
-    except (OperationalError, InterfaceError):
-        slot.release()
-        message = _("База данных сейчас недоступна. Повторите через %(seconds)s с.") % {
-            "seconds": settings.EXPORTS_RETRY_AFTER
-        }
-        return refusal(message, 503, settings.EXPORTS_RETRY_AFTER)
-    except BaseException:
-        slot.release()
-        raise
-    return StreamingHttpResponse(
-        throttle.Held(slot, Closing(csv_chunks(described, records), records)), headers=headers
-    )
+        return Closing(csv_chunks(described, records), records)
+
+    try:
+        chunks = throttle.stream_in_slot(request, open_stream)
+    except throttle.Refused as refused:
+        return refusal(refused.message, refused.status, refused.retry_after)
+    return StreamingHttpResponse(chunks, headers=headers)
 
 
 class Closing:

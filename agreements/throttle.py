@@ -10,9 +10,11 @@ so a slot can never leak; and flock, unlike fcntl record locks, excludes two thr
 import fcntl
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext as _
 
 # Per-client slots are files named by a hash of the address, in this many buckets: the directory
 # stays small whatever the number of clients; two clients in one bucket share its slots.
@@ -86,3 +88,32 @@ class Held:
                 close()
         finally:
             self.slot.release()
+
+
+class Refused(Exception):
+    """A download refused before its first byte: what to tell the client, the status, Retry-After."""
+
+    def __init__(self, message: str, status: int, retry_after: int | None = None):
+        super().__init__(message)
+        self.message, self.status, self.retry_after = message, status, retry_after
+
+
+def stream_in_slot(request, open_stream: Callable[[], Iterator]) -> Held:
+    """``open_stream()``'s chunks, holding one of the client's export slots until the server closes
+    them. Raises Refused when the client or everyone has too many downloads (429) or the database is
+    down (503); anything else ``open_stream`` raises frees the slot and goes on up."""
+    slot = acquire(client_address(request))
+    retry_after = settings.EXPORTS_RETRY_AFTER
+    if slot is None:
+        message = _("Слишком много выгрузок одновременно. Повторите через %(seconds)s с.")
+        raise Refused(message % {"seconds": retry_after}, 429, retry_after)
+    try:
+        chunks = open_stream()
+    except (OperationalError, InterfaceError):
+        slot.release()
+        message = _("База данных сейчас недоступна. Повторите через %(seconds)s с.")
+        raise Refused(message % {"seconds": retry_after}, 503, retry_after) from None
+    except BaseException:
+        slot.release()
+        raise
+    return Held(slot, chunks)

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db import DatabaseError, DataError, InterfaceError, OperationalError, connection
+from django.db import DatabaseError, DataError, connection
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -343,26 +343,15 @@ def agreement_export(request, extension):
     }
     if request.method == "HEAD":
         return HttpResponse(headers=headers)
-    slot = throttle.acquire(throttle.client_address(request))
-    if slot is None:
-        message = _("Слишком много выгрузок одновременно. Повторите через %(seconds)s с.") % {
-            "seconds": settings.EXPORTS_RETRY_AFTER
-        }
-        return export_refusal(request, message, 429, settings.EXPORTS_RETRY_AFTER)
     base_url = request.build_absolute_uri("/").rstrip("/")
     listing_url = base_url + reverse("agreement_list") + querystrings.encode(params).rstrip("?")
     try:
-        content = exports.stream(extension, filterset, params, base_url, listing_url, get_language())
-    except DataError:
-        slot.release()  # e.g. a search with a character the database refuses
+        content = throttle.stream_in_slot(
+            request,
+            lambda: exports.stream(extension, filterset, params, base_url, listing_url, get_language()),
+        )
+    except throttle.Refused as refused:
+        return export_refusal(request, refused.message, refused.status, refused.retry_after)
+    except DataError:  # e.g. a search with a character the database refuses
         return export_refusal(request, _("Запрос не понят: поиск содержит недопустимые символы."), 400)
-    except (OperationalError, InterfaceError):
-        slot.release()
-        message = _("База данных сейчас недоступна. Повторите через %(seconds)s с.") % {
-            "seconds": settings.EXPORTS_RETRY_AFTER
-        }
-        return export_refusal(request, message, 503, settings.EXPORTS_RETRY_AFTER)
-    except BaseException:
-        slot.release()
-        raise
-    return StreamingHttpResponse(throttle.Held(slot, content), headers=headers)
+    return StreamingHttpResponse(content, headers=headers)
