@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from . import throttle
-from .exports import CHUNK_SIZE, LINK_KEYS, fetching, link_keys
+from .exports import CHUNK_SIZE, LINK_KEYS, Stream, fetching, link_keys
 from .models import Agreement, AgreementParty, Forum, ForumFigure, Party, Region, Sector
 
 LICENSE = {
@@ -478,29 +478,10 @@ def resource_csv(request, resource):
 
     def open_stream():
         records = fetching(described.rows(Context(base_url(request))))
-        return Closing(csv_chunks(described, records), records)
+        return Stream(csv_chunks(described, records), records, translation.get_language())
 
     try:
         chunks = throttle.stream_in_slot(request, open_stream)
     except throttle.Refused as refused:
         return refusal(refused.message, refused.status, refused.retry_after)
     return StreamingHttpResponse(chunks, headers=headers)
-
-
-class Closing:
-    """The CSV's chunks; closing them (the download ended or the client left) closes the rows' query."""
-
-    def __init__(self, chunks: Iterator[str], records):
-        self.chunks, self.records = chunks, records
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return next(self.chunks)
-
-    def close(self) -> None:
-        try:
-            self.chunks.close()
-        finally:
-            self.records.close()
