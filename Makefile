@@ -35,7 +35,12 @@ run: setup
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (admin: /admin/, see README for a staff user)"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install-dev messages
+# axe-core (npm) for the accessibility tests; without Node.js they skip and say why (CI requires them).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the accessibility (axe-core) tests will be skipped"; fi
+
+test: install-dev messages node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
