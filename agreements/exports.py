@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .filters import AgreementFilter, CountryLink, RegionLink, SectorLink
-from .models import Agreement, AgreementParty, Country, Party, Region, Sector
+from .models import Agreement, AgreementParty, Country, Party, Region, Sector, localized_column
 from .xlsx import Sheet, stream_xlsx
 
 CHUNK_SIZE = 2000  # rows per fetch from the database cursor
@@ -53,7 +53,8 @@ class Context:
         self.international = _("международная организация")
         self.detail_prefix = reverse("agreement_list")  # /agreements/ or /en/agreements/
         self.source_prefix = reverse("source_detail", args=["-"]).removesuffix("-/")
-        self.name = "name_en" if (translation.get_language() or "ru").startswith("en") else "name_ru"
+        self.name = localized_column()  # Kazakh: the Russian name where no Kazakh one is known
+        self.country_name = localized_column("country__")
 
 
 COLUMNS = [
@@ -83,7 +84,7 @@ class PartyLabels(dict):
         self.parties = {
             str(pk): f"{f'{form} «{party}»' if form else party} ({country or context.international}"
             for pk, party, form, country in Party.objects.values_list(
-                "pk", "name", "legal_form", f"country__{context.name}"
+                "pk", "name", "legal_form", context.country_name
             ).iterator(chunk_size=CHUNK_SIZE)
         }  # 20,000 parties in the demo data: ~50 ms and a few MB
 
@@ -93,7 +94,7 @@ class PartyLabels(dict):
         return label
 
 
-def reference_labels(model, name: str) -> dict[str, str]:
+def reference_labels(model, name) -> dict[str, str]:
     """Region and sector ``code name``, country names, by key as text ('' for no key)."""
     if model is Country:
         return {"": "", **dict(Country.objects.values_list("pk", name))}

@@ -22,7 +22,7 @@ from django.db import DatabaseError, connection
 
 from .caching import TTL, data_version
 from .filters import DEFAULT_SORT, SORTS, AgreementFilter, CountryLink, RegionLink, SectorLink
-from .models import Agreement, AgreementParty, Country, Forum, Region, Sector, localized
+from .models import Agreement, AgreementParty, Country, Forum, Name, Region, Sector, localized
 
 FACETS = AgreementFilter.FACETS  # region, sector, country, kind, status, forum
 # Also held, though not shown as a facet: "what Russian companies signed" is a common question,
@@ -87,28 +87,28 @@ class FacetIndex:
     def read_reference(self) -> dict[int, str]:
         """Codes, names and the section of each division; returns forum slugs by id."""
         self.region_code, self.region_country = {}, {}
-        for pk, code, country, name_ru, name_en in Region.objects.values_list(
-            "pk", "code", "country_id", "name_ru", "name_en"
+        for pk, code, country, *names in Region.objects.values_list(
+            "pk", "code", "country_id", "name_ru", "name_en", "name_kk"
         ):
             self.region_code[pk], self.region_country[pk] = code, country
-            self.labels["region"][code] = (name_ru, name_en)
+            self.labels["region"][code] = tuple(names)  # (ru, en, kk): models.localized's arguments
         self.sector_codes = {}
-        for pk, code, section, name_ru, name_en in Sector.objects.values_list(
-            "pk", "code", "parent__code", "name_ru", "name_en"
+        for pk, code, section, *names in Sector.objects.values_list(
+            "pk", "code", "parent__code", "name_ru", "name_en", "name_kk"
         ):
             # A division counts under its own code and its section's: the filter's semantics.
             self.sector_codes[pk] = (code, section) if section else (code,)
-            self.labels["sector"][code] = (name_ru, name_en)
+            self.labels["sector"][code] = tuple(names)
             if section:
                 self.section_of[code] = section
-        for code, name_ru, name_en in Country.objects.values_list("code", "name_ru", "name_en"):
-            self.labels["country"][code] = (name_ru, name_en)
+        for code, *names in Country.objects.values_list("code", "name_ru", "name_en", "name_kk"):
+            self.labels["country"][code] = tuple(names)
         forums = {}
         for pk, slug, title in Forum.objects.values_list("pk", "slug", "title"):
             forums[pk] = slug
-            self.labels["forum"][slug] = (title, title)
+            self.labels["forum"][slug] = (title, title, title)
         for name, choices in (("kind", Agreement.Kind.choices), ("status", Agreement.Status.choices)):
-            self.labels[name] = {value: (label, label) for value, label in choices}
+            self.labels[name] = {value: (label, label, label) for value, label in choices}
         return forums
 
     def read_links(self) -> dict[str, dict[str, list[int]]]:
@@ -208,7 +208,10 @@ def forget_index() -> None:
 
 def label(index: FacetIndex, name: str, value: str) -> str:
     names = index.labels[name].get(value)
-    return str(localized(*names)) if names else value
+    if not names:
+        return value
+    found = localized(*names)  # under /kk/ a models.Name, which knows its language
+    return found if isinstance(found, Name) else str(found)
 
 
 def options(index: FacetIndex, name: str, base: int, selected: set, values=None) -> list[Option]:

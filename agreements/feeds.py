@@ -100,7 +100,7 @@ class AgreementFeed(Feed):
         queryset = obj["filterset"].qs.order_by("-created", "-pk")
         return list(
             queryset.only("slug", "title", "subject", "kind", "created", "updated").prefetch_related(
-                Prefetch("regions", queryset=Region.objects.only("code", "name_ru", "name_en"))
+                Prefetch("regions", queryset=Region.objects.only("code", "name_ru", "name_en", "name_kk"))
             )[:FEED_ITEMS]
         )
 

@@ -130,15 +130,16 @@ def attach_parties(items: dict[int, ListedAgreement], prefixes: Prefixes) -> Non
             "party__country_id",
             "party__country__name_ru",
             "party__country__name_en",
+            "party__country__name_kk",
         )
     )
-    for agreement, slug, name, legal_form, country, country_ru, country_en in links:
+    for agreement, slug, name, legal_form, country, *country_names in links:
         items[agreement].parties.append(
             ListedParty(
                 url=f"{prefixes.party}{slug}/",
                 name=Party.format_display_name(name, legal_form),
                 country=country,
-                country_name=localized(country_ru, country_en) if country else "",
+                country_name=localized(*country_names) if country else "",
             )
         )
 
@@ -148,9 +149,9 @@ def attach_regions(items: dict[int, ListedAgreement], prefixes: Prefixes) -> Non
         RegionLink.objects.filter(agreement_id__in=items)
         # The order of Region.Meta.ordering, which the item showed before.
         .order_by("agreement_id", "region__country_id", "region__name_ru")
-        .values_list("agreement_id", "region__code", "region__name_ru", "region__name_en")
+        .values_list("agreement_id", "region__code", "region__name_ru", "region__name_en", "region__name_kk")
     )
-    for agreement, code, name_ru, name_en in links:
+    for agreement, code, *names in links:
         items[agreement].regions.append(
-            ListedRegion(url=f"{prefixes.region}{code}/", code=code, name=localized(name_ru, name_en))
+            ListedRegion(url=f"{prefixes.region}{code}/", code=code, name=localized(*names))
         )

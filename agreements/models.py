@@ -7,8 +7,8 @@ spreadsheets name things the way readers do (``KZ-31``, ``C``, ``21``), never by
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -16,16 +16,45 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
-def localized(name_ru: str, name_en: str) -> str:
-    """The name in the active language: Russian by default, English for an English session."""
-    if name_en and (get_language() or "ru").startswith("en"):
+class Name(str):
+    """A name with the language it is in: a Kazakh page shows the Russian name where no Kazakh one is
+    known, and marks it (templatetags.names.lang_attr writes lang="ru" on its element)."""
+
+    lang = "ru"
+
+    def __new__(cls, value, lang: str):
+        name = super().__new__(cls, value)
+        name.lang = lang
+        return name
+
+    def __reduce__(self):  # kept in the facet and page caches
+        return (Name, (str(self), self.lang))
+
+
+def localized(name_ru, name_en, name_kk=""):
+    """The name in the active language: Russian by default, English or Kazakh when that session's name
+    is known, else Russian (a Name saying so)."""
+    language = (get_language() or "ru")[:2]
+    if language == "en" and name_en:
         return name_en
+    if language == "kk":
+        return Name(name_kk, "kk") if name_kk else Name(name_ru, "ru")
     return name_ru
+
+
+def localized_column(prefix: str = ""):
+    """``localized`` in SQL, for values_list(): the reference name column of the active language."""
+    language = (get_language() or "ru")[:2]
+    if language == "kk":
+        return Coalesce(NullIf(F(f"{prefix}name_kk"), Value("")), F(f"{prefix}name_ru"))
+    return F(f"{prefix}name_en" if language == "en" else f"{prefix}name_ru")
 
 
 class LocalizedNameMixin:
     @property
     def name(self) -> str:
+        if (get_language() or "ru")[:2] == "kk":  # name_kk only then: querysets may defer it
+            return localized(self.name_ru, self.name_en, self.name_kk)
         return localized(self.name_ru, self.name_en)
 
 
@@ -47,6 +76,7 @@ class Country(LocalizedNameMixin, models.Model):
     )
     name_ru = models.CharField(_("название (рус.)"), max_length=200)
     name_en = models.CharField(_("название (англ.)"), max_length=200)
+    name_kk = models.CharField(_("название (каз.)"), max_length=200, blank=True)
 
     objects = CountryManager()
 
@@ -135,6 +165,8 @@ class Sector(LocalizedNameMixin, models.Model):
     )
     name_ru = models.CharField(_("название (рус.)"), max_length=300)
     name_en = models.CharField(_("название (англ.)"), max_length=300)
+    # Empty until a published source of the OKED's Kazakh names is committed (README, reference data).
+    name_kk = models.CharField(_("название (каз.)"), max_length=300, blank=True)
 
     objects = SectorManager()
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -178,7 +177,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "ru"
-LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
+# Each language named in itself, as the language switch shows it. Russian is the default (unprefixed
+# URLs), English is under /en/, Kazakh, the state language, under /kk/.
+LANGUAGES = [("ru", "Русский"), ("en", "English"), ("kk", "Қазақша")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Almaty"
 USE_I18N = True
@@ -320,7 +321,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Реестр соглашений · Agreements registry API",
     "DESCRIPTION": "Published agreements between Kazakh and Russian parties, read-only. "
-    "Language: ?lang=ru|en, else Accept-Language, else Russian.",
+    "Language: ?lang=ru|en|kk, else Accept-Language, else Russian.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI's files are served by whitenoise from drf-spectacular-sidecar: no CDN.

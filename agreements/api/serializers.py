@@ -118,6 +118,7 @@ class RegionSerializer(serializers.Serializer):
     name = serializers.CharField()
     name_ru = serializers.CharField()
     name_en = serializers.CharField()
+    name_kk = serializers.CharField(help_text="Empty where no reference source has a Kazakh name.")
     kind = serializers.CharField()
     kind_label = serializers.CharField(source="get_kind_display")
     country = CountrySerializer()
@@ -144,6 +145,7 @@ class SectorSerializer(serializers.Serializer):
     name = serializers.CharField()
     name_ru = serializers.CharField()
     name_en = serializers.CharField()
+    name_kk = serializers.CharField(help_text="Empty where no reference source has a Kazakh name.")
     section = SectorBriefSerializer(source="parent", allow_null=True, help_text="A division's section.")
     agreements = serializers.IntegerField(
         source="published_agreements",

@@ -4,6 +4,13 @@ Codes and kinds come from pycountry (the Debian iso-codes data). pycountry has f
 Kazakh names for subdivisions, so the names live in ``regions.csv`` beside this file; NACE sections
 and divisions with their OKVED2/OKED Russian wording live in ``sectors.csv``.
 
+Kazakh names: countries from iso-codes' Kazakh translation (``iso3166-1``, language ``kk``);
+regions in ``regions.csv`` from Unicode CLDR (``common/subdivisions/kk.xml``: all 20 Kazakh
+regions, 46 of the 83 Russian ones). Where no source has a Kazakh name, ``name_kk`` is empty and
+the site shows the Russian one, marked ``lang="ru"``. Sectors have none yet: no published source
+of the OKED's Kazakh wording is committed here; a ``name_kk`` column in ``sectors.csv`` is read
+when there is one.
+
 The loader takes the model classes as arguments so that a data migration can pass its historical
 models and the ``load_reference_data`` command the current ones. Running it again updates names
 and adds what is missing; it never deletes.
@@ -42,12 +49,32 @@ def read_csv(name: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+def iso_translation(language: str):
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+
+
+def kazakh_country_name(kazakh, country) -> str:
+    """The common name's translation (Оңтүстік Корея), else the formal one's (Иран); '' if neither."""
+    for english in (getattr(country, "common_name", None), country.name):
+        if english and (name := kazakh.gettext(english)) != english:
+            return name
+    return ""
+
+
 def country_rows():
-    russian = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ru"])
+    russian, kazakh = iso_translation("ru"), iso_translation("kk")
     for country in pycountry.countries:
         english = getattr(country, "common_name", None) or country.name
         name_ru, name_en = COUNTRY_NAME_OVERRIDES.get(country.alpha_2, (russian.gettext(english), english))
-        yield {"code": country.alpha_2, "name_ru": name_ru, "name_en": name_en}
+        name_kk = kazakh_country_name(kazakh, country)
+        yield {"code": country.alpha_2, "name_ru": name_ru, "name_en": name_en, "name_kk": name_kk}
+
+
+def existing_fields(model, row: dict) -> dict:
+    """The row's values the model has: an early migration passes models without the later columns."""
+    fields = model._meta.concrete_fields
+    names = {field.name for field in fields} | {field.attname for field in fields}
+    return {key: value for key, value in row.items() if key in names}
 
 
 def region_rows():
@@ -70,17 +97,25 @@ def region_rows():
 def load_reference_data(Country, Region, Sector) -> dict:
     counts = {}
     for row in country_rows():
-        Country.objects.update_or_create(code=row.pop("code"), defaults=row)
+        Country.objects.update_or_create(code=row.pop("code"), defaults=existing_fields(Country, row))
     counts["countries"] = Country.objects.count()
     for row in region_rows():
-        Region.objects.update_or_create(code=row.pop("code"), defaults=row)
+        Region.objects.update_or_create(code=row.pop("code"), defaults=existing_fields(Region, row))
     counts["regions"] = Region.objects.count()
     sections = {}
     for row in read_csv("sectors.csv"):
         parent = sections[row["parent"]] if row["parent"] else None
         sector, _ = Sector.objects.update_or_create(
             code=row["code"],
-            defaults={"parent": parent, "name_ru": row["name_ru"], "name_en": row["name_en"]},
+            defaults=existing_fields(
+                Sector,
+                {
+                    "parent": parent,
+                    "name_ru": row["name_ru"],
+                    "name_en": row["name_en"],
+                    "name_kk": row.get("name_kk") or "",
+                },
+            ),
         )
         if parent is None:
             sections[sector.code] = sector
