@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test install install-dev messages setup lint clean
+.PHONY: run test install install-dev messages messages-update messages-check setup lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,16 @@ install-dev: $(VENV)/.installed-dev
 # which needs no system gettext.
 messages: $(VENV)/.installed
 	$(BIN)/pybabel compile --domain django --directory locale --statistics
+
+# New or changed UI strings: merge them from the sources into locale/{ru,en,kk} (Babel, babel.cfg), then
+# list every msgid English or Kazakh does not translate yet (agreements/catalogs.py; also a test).
+messages-update: $(VENV)/.installed
+	$(BIN)/python -m agreements.catalogs update
+
+messages-check: $(VENV)/.installed
+	$(BIN)/python -m agreements.catalogs check
+	@if command -v msgfmt >/dev/null 2>&1; then for po in locale/*/LC_MESSAGES/django.po; do \
+		msgfmt --check -o /dev/null $$po || exit 1; done; fi
 
 setup: install messages
 	$(BIN)/python manage.py migrate --no-input
