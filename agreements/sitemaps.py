@@ -1,7 +1,7 @@
-"""/sitemap.xml and /robots.txt: every public page, in Russian and English, for search engines.
+"""/sitemap.xml and /robots.txt: every public page, in Russian, English and Kazakh, for search engines.
 
 /sitemap.xml is an index of one sitemap per kind of page (/sitemap-agreements.xml, …), each paginated
-(?p=2): at 100,000 agreements the two languages make 200,000 URLs, beyond one file's 50,000.
+(?p=2): at 100,000 agreements the three languages make 300,000 URLs, beyond one file's 50,000.
 
 Only what the site shows is listed: published agreements; parties, forums and sources through them
 (their ``public()``); regions and sectors that have published agreements, since every code has a page

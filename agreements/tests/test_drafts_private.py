@@ -1,4 +1,4 @@
-"""Drafts never reach the public side: every public URL, in both languages, with every format of export.
+"""Drafts never reach the public side: every public URL, in every language, with every format of export.
 
 Parties, forums and sources are shown only through published agreements: one known only from drafts
 answers exactly as a slug nobody uses does (a 404 page, a 400 for ``?party=``), so the public side
@@ -40,7 +40,7 @@ SECRETS = [
     "Скрытый полный текст",  # the draft-only source's text
     "Потаённый источник",  # its title
 ]
-LANGUAGES = ("ru", "en")
+LANGUAGES = ("ru", "en", "kk")
 LIST_QUERIES = [{}, {"region": "KZ-31"}, {"sector": "20"}, {"q": "тайноборска"}, {"kind": "agreement"}]
 
 

@@ -96,7 +96,7 @@ HOSTILE = [
     *MARKUP,
 ]
 METHODS = ["get"] * 6 + ["head", "options", "post"]
-LANGUAGE_PREFIXES = ["", "/en"]  # each drawn request is sent in both languages
+LANGUAGE_PREFIXES = ["", "/en", "/kk"]  # each drawn request is sent in every language
 TOTAL_REQUESTS = 10_200  # about 60 s per database on a 2-core machine
 # Each pattern's share of the examples: the listing parses every parameter, the exports stream
 # whole files (small ones on the seed), set_language and healthz take almost nothing from the query.

@@ -1,4 +1,4 @@
-"""/sitemap.xml (an index), its sections in both languages, and /robots.txt."""
+"""/sitemap.xml (an index), its sections in every language, and /robots.txt."""
 
 from xml.etree import ElementTree
 
@@ -39,18 +39,20 @@ def test_it_indexes_every_section(client, seeded):
     assert agreements.find(f"{SM}lastmod").text.startswith(newest.astimezone().strftime("%Y-%m-%dT%H:%M"))
 
 
-def test_it_lists_every_published_agreement_in_both_languages(client, seeded):
+def test_it_lists_every_published_agreement_in_every_language(client, seeded):
     urls = locations(client, "agreements")
     published = list(Agreement.objects.public())
-    assert len(urls) == 2 * len(published) == 24
+    assert len(urls) == 3 * len(published) == 36
     for agreement in published:
         russian = urls[f"{BASE}/agreements/{agreement.slug}/"]
         assert f"{BASE}/en/agreements/{agreement.slug}/" in urls
+        assert f"{BASE}/kk/agreements/{agreement.slug}/" in urls
         assert russian.find(f"{SM}lastmod").text == agreement.updated.date().isoformat()
         alternates = {link.get("hreflang"): link.get("href") for link in russian.findall(f"{XHTML}link")}
         assert alternates == {
             "ru": f"{BASE}/agreements/{agreement.slug}/",
             "en": f"{BASE}/en/agreements/{agreement.slug}/",
+            "kk": f"{BASE}/kk/agreements/{agreement.slug}/",
             "x-default": f"{BASE}/agreements/{agreement.slug}/",
         }
 
@@ -60,12 +62,12 @@ def test_it_lists_public_parties_forums_and_sources(client, seeded):
     assert set(parties) == {
         f"{BASE}{prefix}/parties/{slug}/"
         for slug in Party.objects.public().values_list("slug", flat=True)
-        for prefix in ("", "/en")
+        for prefix in ("", "/en", "/kk")
     }
     forums = locations(client, "forums")
-    assert len(forums) == 2 * Forum.objects.public().count() > 0
+    assert len(forums) == 3 * Forum.objects.public().count() > 0
     sources = locations(client, "sources")
-    assert len(sources) == 2 * Source.objects.public().count() > 0
+    assert len(sources) == 3 * Source.objects.public().count() > 0
 
 
 def test_it_lists_regions_and_sectors_with_published_agreements(client, seeded):
@@ -74,7 +76,8 @@ def test_it_lists_regions_and_sectors_with_published_agreements(client, seeded):
         Region.objects.filter(agreements__is_published=True).values_list("code", flat=True).distinct()
     )
     assert f"{BASE}/regions/KZ-31/" in regions
-    assert set(regions) == {f"{BASE}{p}/regions/{code}/" for code in with_agreements for p in ("", "/en")}
+    prefixes = ("", "/en", "/kk")
+    assert set(regions) == {f"{BASE}{p}/regions/{code}/" for code in with_agreements for p in prefixes}
     empty = Region.objects.filter(agreements=None).first()
     assert f"{BASE}/regions/{empty.code}/" not in regions  # a page with an empty listing
     sectors = locations(client, "sectors")
@@ -85,7 +88,7 @@ def test_it_lists_regions_and_sectors_with_published_agreements(client, seeded):
 
 def test_it_lists_the_home_page_and_the_listing(client, seeded):
     pages = locations(client, "pages")
-    assert set(pages) == {f"{BASE}/", f"{BASE}/en/", f"{BASE}/agreements/", f"{BASE}/en/agreements/"}
+    assert set(pages) == {f"{BASE}{p}/{path}" for p in ("", "/en", "/kk") for path in ("", "agreements/")}
 
 
 @pytest.mark.usefixtures("drafts")
@@ -110,12 +113,12 @@ def test_a_region_only_drafts_mention_is_not_listed(client, seeded):
 def test_it_pages_a_long_section_and_the_index_links_every_page(client, seeded, monkeypatch):
     monkeypatch.setattr(sitemaps.AgreementSitemap, "limit", 10)
     index = [entry.find(f"{SM}loc").text for entry in xml(client, "/sitemap.xml").findall(f"{SM}sitemap")]
-    assert f"{BASE}/sitemap-agreements.xml?p=3" in index
-    assert f"{BASE}/sitemap-agreements.xml?p=4" not in index
-    pages = [locations(client, "agreements", page) for page in (1, 2, 3)]
-    assert [len(page) for page in pages] == [10, 10, 4]
-    assert len(set().union(*pages)) == 24
-    assert client.get("/sitemap-agreements.xml?p=4").status_code == 404
+    assert f"{BASE}/sitemap-agreements.xml?p=4" in index
+    assert f"{BASE}/sitemap-agreements.xml?p=5" not in index
+    pages = [locations(client, "agreements", page) for page in (1, 2, 3, 4)]
+    assert [len(page) for page in pages] == [10, 10, 10, 6]
+    assert len(set().union(*pages)) == 36
+    assert client.get("/sitemap-agreements.xml?p=5").status_code == 404
     assert client.get("/sitemap-agreements.xml?p=x").status_code == 404
 
 
