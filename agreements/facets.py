@@ -58,14 +58,17 @@ class FacetIndex:
         published = (
             Agreement.objects.public()
             .order_by(*SORTS[DEFAULT_SORT])
-            .values_list("pk", "kind", "status", "forum_id")
+            .values_list("pk", "kind", "status", "forum_id", "signed_on")
         )
         self.position: dict[int, int] = {}
         self.pks: list[int] = []
         scalars = {"kind": {}, "status": {}, "forum": {}}
-        for position, (pk, *values) in enumerate(published):
+        undated = []  # no date filter can find these: the listing says how many it leaves out
+        for position, (pk, *values, signed_on) in enumerate(published):
             self.position[pk] = position
             self.pks.append(pk)
+            if signed_on is None:
+                undated.append(position)
             for name, value in zip(("kind", "status", "forum"), values, strict=True):
                 if value is not None:
                     scalars[name].setdefault(value, []).append(position)
@@ -74,6 +77,7 @@ class FacetIndex:
         # and a rebuild of unchanged data (the TTL) keeps it.
         self.token = hashlib.blake2b(array("q", self.pks).tobytes(), digest_size=16).hexdigest()
         self.everything = (1 << self.size) - 1
+        self.undated = bitset(undated, self.size)
         self.labels: dict[str, dict[str, tuple[str, str]]] = {name: {} for name in INDEXED}
         self.section_of: dict[str, str] = {}
         forums = self.read_reference()
@@ -212,23 +216,33 @@ def label(index: FacetIndex, name: str, value: str) -> str:
 
 
 def options(index: FacetIndex, name: str, base: int, selected: set, values=None) -> list[Option]:
+    """The values that have agreements under ``base``, and the selected ones even at 0: a filter that
+    finds nothing still shows what is chosen, to be unchosen where it was chosen."""
     found = []
     for value, bits in index.bits[name].items():
         if values is not None and value not in values:
             continue
-        if count := (base & bits).bit_count():
+        count = (base & bits).bit_count()
+        if count or value in selected:
             found.append(Option(value, label(index, name, value), count, value in selected))
+    # A chosen value no published agreement has (a region nobody signed in yet) is in no bitset.
+    known = index.bits[name]
+    unseen = sorted(value for value in selected if value not in known and (values is None or value in values))
+    found += [Option(value, label(index, name, value), 0, True) for value in unseen]
     return found
 
 
 def sector_options(index: FacetIndex, base: int, selected: set) -> list[Option]:
     """Sections, each with its divisions nested; an agreement counts once per section."""
-    sections = {code for code in index.bits["sector"] if code not in index.section_of}
+    sections = {code for code in index.labels["sector"] if code not in index.section_of}
     tops = {o.value: o for o in options(index, "sector", base, selected, sections)}
     for child in sorted(
         options(index, "sector", base, selected, index.section_of.keys()), key=lambda o: o.value
     ):
-        tops[index.section_of[child.value]].children.append(child)
+        section = index.section_of[child.value]
+        if section not in tops:  # a selected division at 0, under a section with none either
+            tops[section] = Option(section, label(index, "sector", section), 0, section in selected)
+        tops[section].children.append(child)
     return sorted(tops.values(), key=lambda o: (-o.count, o.value))
 
 
