@@ -10,8 +10,10 @@ cache TTL. Filters it does not hold (party, dates, search) run in SQL, once per 
 one more bitset; a search brings its matches' ranks along, for the first pages in relevance order.
 """
 
+import functools
 import hashlib
 import heapq
+import operator
 import threading
 import time
 from array import array
@@ -21,6 +23,7 @@ from typing import NamedTuple
 from django.db import DatabaseError, connection
 
 from .caching import TTL, data_version
+from .countries import implementation_countries
 from .filters import DEFAULT_SORT, SORTS, AgreementFilter, CountryLink, RegionLink, SectorLink
 from .models import Agreement, AgreementParty, Country, Forum, Region, Sector, localized
 
@@ -87,6 +90,8 @@ class FacetIndex:
             name: {value: bitset(positions, self.size) for value, positions in values.items()}
             for name, values in {**scalars, **links}.items()
         }
+        # The agreements with any value of a facet: a region is known for 6 of 12, say.
+        self.having = {name: functools.reduce(operator.or_, self.bits[name].values(), 0) for name in FACETS}
 
     def read_reference(self) -> dict[int, str]:
         """Codes, names and the section of each division; returns forum slugs by id."""
@@ -118,20 +123,25 @@ class FacetIndex:
     def read_links(self) -> dict[str, dict[str, list[int]]]:
         """Positions per region, sector (and section), country of implementation and party country.
 
-        A country holds its regions' agreements and those naming it directly, as the filter does."""
+        A country holds the agreements naming it and those in its regions: countries.py's definition,
+        which the detail page shows and the filter matches."""
         found = {"region": {}, "sector": {}, "country": {}, "party_country": {}}
         position = self.position
         party_links = AgreementParty.objects.values_list("agreement_id", "party__country_id")
         for agreement, country in party_links:
             if country is not None and (at := position.get(agreement)) is not None:
                 found["party_country"].setdefault(country, []).append(at)
+        named, of_regions = {}, {}
         for agreement, region in RegionLink.objects.values_list("agreement_id", "region_id"):
             if (at := position.get(agreement)) is not None:
                 found["region"].setdefault(self.region_code[region], []).append(at)
-                found["country"].setdefault(self.region_country[region], []).append(at)
+                of_regions.setdefault(at, []).append(self.region_country[region])
         for agreement, country in CountryLink.objects.values_list("agreement_id", "country_id"):
             if (at := position.get(agreement)) is not None:
-                found["country"].setdefault(country, []).append(at)
+                named.setdefault(at, []).append(country)
+        for at in named.keys() | of_regions.keys():
+            for country in implementation_countries(named.get(at, ()), of_regions.get(at, ())):
+                found["country"].setdefault(country.code, []).append(at)
         for agreement, sector in SectorLink.objects.values_list("agreement_id", "sector_id"):
             if (at := position.get(agreement)) is not None:
                 for code in self.sector_codes[sector]:
@@ -286,6 +296,8 @@ class FacetCounts(NamedTuple):
     # The matching agreements as a bitset over the index's positions, and which build it was.
     matching: int
     token: str
+    # Per facet: how many of the agreements it counts over have any value of it, and of how many.
+    coverage: dict[str, tuple[int, int]] | None = None
 
 
 def facet_counts(filterset: AgreementFilter) -> FacetCounts:
@@ -302,9 +314,11 @@ def facet_counts(filterset: AgreementFilter) -> FacetCounts:
                 bits &= matching
         return bits
 
-    facets = {}
+    facets, coverage = {}, {}
     for name in FACETS:
         selected = set(active.get(name, []))
+        counted_over = without(name)
+        coverage[name] = ((counted_over & index.having[name]).bit_count(), counted_over.bit_count())
         if name == "sector":
             facets[name] = sector_options(index, without(name), selected)
         else:
@@ -312,4 +326,4 @@ def facet_counts(filterset: AgreementFilter) -> FacetCounts:
             facets[name] = by_count(found, "label" if name in ("kind", "status", "forum") else "value")
     matching = without(None)
     ranked = ranked_head(index, ranks, matching) if ranks is not None else None
-    return FacetCounts(matching.bit_count(), facets, ranked, matching, index.token)
+    return FacetCounts(matching.bit_count(), facets, ranked, matching, index.token, coverage)

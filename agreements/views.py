@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from . import exports, querystrings, throttle
 from .caching import cached, etag_from_data_version
+from .countries import agreement_countries
 from .facets import FacetCounts, facet_counts, ids_in_listing_order
 from .filters import DEFAULT_SORT, SORT_LABELS, AgreementFilter, public_filterset
 from .hints import Hints, hints
@@ -108,7 +109,7 @@ def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple[FacetCount
     for name, options in counts.facets.items():
         for option in options:
             attach_urls(option, name, filters, list_url)
-    html = render_to_string("agreements/_facets.html", {"facets": counts.facets})
+    html = render_to_string("agreements/_facets.html", {"facets": counts.facets, "coverage": counts.coverage})
     return counts, html, dict(chip_labels(counts.facets)), hints(filterset, counts.total)
 
 
@@ -217,7 +218,11 @@ def agreement_detail(request, slug):
         )
     )
     agreement = get_object_or_404(queryset, slug=slug)
-    return render(request, "agreements/agreement_detail.html", {"agreement": agreement})
+    return render(
+        request,
+        "agreements/agreement_detail.html",
+        {"agreement": agreement, "countries": agreement_countries(agreement)},
+    )
 
 
 def related_listing(param: str, value: str):

@@ -502,3 +502,12 @@ def test_it_puts_the_skip_link_to_the_results_first_and_a_filters_control_at_the
     assert 'id="results"' in body and 'id="filters"' in body
     assert body.index('class="filters-jump') < body.index('class="filters-form"')
     assert "Фильтры <span" in body and "(1 выбран)" in body
+
+
+@pytest.mark.django_db
+def test_it_says_how_many_agreements_a_facet_knows_a_value_for(client, seeded):
+    response = client.get(LIST)
+    assert response.context["sidebar"].count('class="facet-coverage"') == 2  # region and country
+    assert "есть у 6 из 12 соглашений" in response.context["sidebar"]  # regions
+    narrowed = client.get(LIST, {"party": "eurasian-development-bank"})
+    assert "есть у 0 из 2 соглашений" in narrowed.context["sidebar"]
