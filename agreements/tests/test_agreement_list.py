@@ -10,6 +10,7 @@ from agreements import querystrings, views
 from agreements.facets import current_index
 from agreements.filters import AgreementFilterForm, public_filterset, reference_ids
 from agreements.models import Agreement, Country, Region, Sector
+from agreements.search import title_sort_key
 
 from .factories import make_agreement, make_forum, make_party
 
@@ -137,9 +138,9 @@ def test_it_shows_active_filters_as_removable_chips(client, seeded):
 @pytest.mark.django_db
 def test_it_sorts(client, seeded):
     titles = [a.title for a in client.get(LIST, {"sort": "title"}).context["page"].object_list]
-    assert titles == sorted(titles)
+    assert titles == sorted(titles, key=title_sort_key)
     reverse_titles = [a.title for a in client.get(LIST, {"sort": "-title"}).context["page"].object_list]
-    assert reverse_titles == sorted(titles, reverse=True)
+    assert reverse_titles == sorted(titles, key=title_sort_key, reverse=True)
 
 
 @pytest.mark.django_db
@@ -511,3 +512,35 @@ def test_it_says_how_many_agreements_a_facet_knows_a_value_for(client, seeded):
     assert "есть у 6 из 12 соглашений" in response.context["sidebar"]  # regions
     narrowed = client.get(LIST, {"party": "eurasian-development-bank"})
     assert "есть у 0 из 2 соглашений" in narrowed.context["sidebar"]
+
+
+@pytest.mark.django_db
+def test_it_sorts_titles_whatever_their_case_cyrillic_included(client, db, django_assert_max_num_queries):
+    parties = [make_party(), make_party(country="RU")]
+    for title in [
+        "яблоневый сад",
+        "Берёзовая роща",
+        "«Альфа» и «Бета»",
+        "арбуз",
+        "Ель",
+        "ёлка",
+        "Zeta",
+        "alpha",
+    ]:
+        make_agreement(title=title, parties=parties)
+    current_index()
+    with django_assert_max_num_queries(12):
+        titles = [a.title for a in client.get(LIST, {"sort": "title"}).context["page"].object_list]
+    assert titles == [
+        "alpha",
+        "Zeta",
+        "«Альфа» и «Бета»",
+        "арбуз",
+        "Берёзовая роща",
+        "ёлка",  # ё sorts as е: «елка» before «ель»
+        "Ель",
+        "яблоневый сад",
+    ]
+    assert [a.title for a in client.get(LIST, {"sort": "-title"}).context["page"].object_list] == titles[::-1]
+    # Undated agreements, the default order's last, break the tie by the same key.
+    assert [a.title for a in client.get(LIST).context["page"].object_list] == titles
