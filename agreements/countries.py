@@ -11,10 +11,10 @@ so the filtered exports) and each record's page agree.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class ImplementationCountry:
+class ImplementationCountry(NamedTuple):  # a tuple: the facet index makes one per agreement and country
     code: str  # ISO 3166-1
     derived: bool  # only its regions name it
 
