@@ -85,7 +85,9 @@ class AgreementItemSerializer(serializers.Serializer):
 class FacetOptionSerializer(serializers.Serializer):
     value = serializers.CharField()
     label = serializers.CharField()
-    count = serializers.IntegerField(min_value=1)
+    count = serializers.IntegerField(
+        min_value=0, help_text="At least 1, except a selected option the other filters leave at 0."
+    )
     selected = serializers.BooleanField()
     children = serializers.SerializerMethodField(help_text="Sector sections only: their divisions.")
 
