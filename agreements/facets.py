@@ -10,8 +10,10 @@ cache TTL. Filters it does not hold (party, dates, search) run in SQL, once per 
 one more bitset; a search brings its matches' ranks along, for the first pages in relevance order.
 """
 
+import functools
 import hashlib
 import heapq
+import operator
 import threading
 import time
 from array import array
@@ -19,8 +21,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import DatabaseError, connection
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from .caching import TTL, data_version
+from .countries import implementation_countries
 from .filters import DEFAULT_SORT, SORTS, AgreementFilter, CountryLink, RegionLink, SectorLink
 from .models import Agreement, AgreementParty, Country, Forum, Name, Region, Sector, localized
 
@@ -29,6 +33,7 @@ FACETS = AgreementFilter.FACETS  # region, sector, country, kind, status, forum
 # and in SQL it meant fetching most of the table's ids.
 INDEXED = (*FACETS, "party_country")
 RANKED_HEAD = 1000  # search matches kept in relevance order: 20 pages of 50
+UNDATED = ExpressionWrapper(Q(signed_on__isnull=True), output_field=BooleanField())
 
 
 @dataclass
@@ -58,14 +63,18 @@ class FacetIndex:
         published = (
             Agreement.objects.public()
             .order_by(*SORTS[DEFAULT_SORT])
-            .values_list("pk", "kind", "status", "forum_id")
+            # A flag, not the date: converting every date to Python took a twentieth of the build.
+            .values_list("pk", "kind", "status", "forum_id", UNDATED)
         )
         self.position: dict[int, int] = {}
         self.pks: list[int] = []
         scalars = {"kind": {}, "status": {}, "forum": {}}
-        for position, (pk, *values) in enumerate(published):
+        undated = []  # no date filter can find these: the listing says how many it leaves out
+        for position, (pk, *values, is_undated) in enumerate(published):
             self.position[pk] = position
             self.pks.append(pk)
+            if is_undated:
+                undated.append(position)
             for name, value in zip(("kind", "status", "forum"), values, strict=True):
                 if value is not None:
                     scalars[name].setdefault(value, []).append(position)
@@ -74,6 +83,7 @@ class FacetIndex:
         # and a rebuild of unchanged data (the TTL) keeps it.
         self.token = hashlib.blake2b(array("q", self.pks).tobytes(), digest_size=16).hexdigest()
         self.everything = (1 << self.size) - 1
+        self.undated = bitset(undated, self.size)
         self.labels: dict[str, dict[str, tuple[str, str]]] = {name: {} for name in INDEXED}
         self.section_of: dict[str, str] = {}
         forums = self.read_reference()
@@ -83,6 +93,8 @@ class FacetIndex:
             name: {value: bitset(positions, self.size) for value, positions in values.items()}
             for name, values in {**scalars, **links}.items()
         }
+        # The agreements with any value of a facet: a region is known for 6 of 12, say.
+        self.having = {name: functools.reduce(operator.or_, self.bits[name].values(), 0) for name in FACETS}
 
     def read_reference(self) -> dict[int, str]:
         """Codes, names and the section of each division; returns forum slugs by id."""
@@ -114,20 +126,31 @@ class FacetIndex:
     def read_links(self) -> dict[str, dict[str, list[int]]]:
         """Positions per region, sector (and section), country of implementation and party country.
 
-        A country holds its regions' agreements and those naming it directly, as the filter does."""
+        A country holds the agreements naming it and those in its regions: countries.py's definition,
+        which the detail page shows and the filter matches."""
         found = {"region": {}, "sector": {}, "country": {}, "party_country": {}}
         position = self.position
         party_links = AgreementParty.objects.values_list("agreement_id", "party__country_id")
         for agreement, country in party_links:
             if country is not None and (at := position.get(agreement)) is not None:
                 found["party_country"].setdefault(country, []).append(at)
+        named, of_regions = {}, {}
         for agreement, region in RegionLink.objects.values_list("agreement_id", "region_id"):
             if (at := position.get(agreement)) is not None:
                 found["region"].setdefault(self.region_code[region], []).append(at)
-                found["country"].setdefault(self.region_country[region], []).append(at)
+                of_regions.setdefault(at, []).append(self.region_country[region])
         for agreement, country in CountryLink.objects.values_list("agreement_id", "country_id"):
             if (at := position.get(agreement)) is not None:
-                found["country"].setdefault(country, []).append(at)
+                named.setdefault(at, []).append(country)
+        # Few distinct combinations (KZ regions only, say) recur: the definition is asked once each.
+        codes_of = {}
+        for at in named.keys() | of_regions.keys():
+            key = (tuple(named.get(at, ())), tuple(of_regions.get(at, ())))
+            codes = codes_of.get(key)
+            if codes is None:
+                codes = codes_of[key] = [country.code for country in implementation_countries(*key)]
+            for code in codes:
+                found["country"].setdefault(code, []).append(at)
         for agreement, sector in SectorLink.objects.values_list("agreement_id", "sector_id"):
             if (at := position.get(agreement)) is not None:
                 for code in self.sector_codes[sector]:
@@ -215,23 +238,33 @@ def label(index: FacetIndex, name: str, value: str) -> str:
 
 
 def options(index: FacetIndex, name: str, base: int, selected: set, values=None) -> list[Option]:
+    """The values that have agreements under ``base``, and the selected ones even at 0: a filter that
+    finds nothing still shows what is chosen, to be unchosen where it was chosen."""
     found = []
     for value, bits in index.bits[name].items():
         if values is not None and value not in values:
             continue
-        if count := (base & bits).bit_count():
+        count = (base & bits).bit_count()
+        if count or value in selected:
             found.append(Option(value, label(index, name, value), count, value in selected))
+    # A chosen value no published agreement has (a region nobody signed in yet) is in no bitset.
+    known = index.bits[name]
+    unseen = sorted(value for value in selected if value not in known and (values is None or value in values))
+    found += [Option(value, label(index, name, value), 0, True) for value in unseen]
     return found
 
 
 def sector_options(index: FacetIndex, base: int, selected: set) -> list[Option]:
     """Sections, each with its divisions nested; an agreement counts once per section."""
-    sections = {code for code in index.bits["sector"] if code not in index.section_of}
+    sections = {code for code in index.labels["sector"] if code not in index.section_of}
     tops = {o.value: o for o in options(index, "sector", base, selected, sections)}
     for child in sorted(
         options(index, "sector", base, selected, index.section_of.keys()), key=lambda o: o.value
     ):
-        tops[index.section_of[child.value]].children.append(child)
+        section = index.section_of[child.value]
+        if section not in tops:  # a selected division at 0, under a section with none either
+            tops[section] = Option(section, label(index, "sector", section), 0, section in selected)
+        tops[section].children.append(child)
     return sorted(tops.values(), key=lambda o: (-o.count, o.value))
 
 
@@ -275,6 +308,8 @@ class FacetCounts(NamedTuple):
     # The matching agreements as a bitset over the index's positions, and which build it was.
     matching: int
     token: str
+    # Per facet: how many of the agreements it counts over have any value of it, and of how many.
+    coverage: dict[str, tuple[int, int]] | None = None
 
 
 def facet_counts(filterset: AgreementFilter) -> FacetCounts:
@@ -291,9 +326,11 @@ def facet_counts(filterset: AgreementFilter) -> FacetCounts:
                 bits &= matching
         return bits
 
-    facets = {}
+    facets, coverage = {}, {}
     for name in FACETS:
         selected = set(active.get(name, []))
+        counted_over = without(name)
+        coverage[name] = ((counted_over & index.having[name]).bit_count(), counted_over.bit_count())
         if name == "sector":
             facets[name] = sector_options(index, without(name), selected)
         else:
@@ -301,4 +338,4 @@ def facet_counts(filterset: AgreementFilter) -> FacetCounts:
             facets[name] = by_count(found, "label" if name in ("kind", "status", "forum") else "value")
     matching = without(None)
     ranked = ranked_head(index, ranks, matching) if ranks is not None else None
-    return FacetCounts(matching.bit_count(), facets, ranked, matching, index.token)
+    return FacetCounts(matching.bit_count(), facets, ranked, matching, index.token, coverage)

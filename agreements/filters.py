@@ -138,11 +138,13 @@ SectorLink = Agreement.sectors.through
 CountryLink = Agreement.countries.through
 
 # Undated agreements come last either way; Agreement.Meta's index serves "-signed" exactly.
+# Titles sort by their stored case-folded key (search.title_sort_key): SQLite's LOWER() folds ASCII
+# only, and PostgreSQL's order depends on the database's collation.
 SORTS = {
-    "title": ("title", "pk"),
-    "-title": ("-title", "-pk"),
-    "signed": (F("signed_on").asc(nulls_last=True), "title", "pk"),
-    "-signed": (F("signed_on").desc(nulls_last=True), "title", "pk"),
+    "title": ("title_key", "pk"),
+    "-title": ("-title_key", "-pk"),
+    "signed": (F("signed_on").asc(nulls_last=True), "title_key", "pk"),
+    "-signed": (F("signed_on").desc(nulls_last=True), "title_key", "pk"),
     "updated": ("updated", "pk"),
     "-updated": ("-updated", "-pk"),
 }

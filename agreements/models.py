@@ -653,6 +653,7 @@ class Agreement(models.Model):
         _("опубликовано"), default=False, help_text=_("Черновики не видны на сайте и в выгрузках.")
     )
     # Kept by agreements.search.refresh_search_fields(); never edited by hand.
+    title_key = models.CharField(max_length=500, editable=False, blank=True, default="")
     search_text = models.TextField(editable=False, blank=True, default="")
     search_stems = models.TextField(editable=False, blank=True, default="")
     # PostgreSQL only: the weighted tsvector (title A, the rest D) behind search and its ranking.
@@ -663,7 +664,7 @@ class Agreement(models.Model):
     objects = AgreementQuerySet.as_manager()
     # Links to regions, sectors and countries are versioned with the agreement, so a revert restores them.
     history = HistoricalRecords(
-        excluded_fields=["search_text", "search_stems", "search_vector"],
+        excluded_fields=["title_key", "search_text", "search_stems", "search_vector"],
         m2m_fields=["regions", "sectors", "countries"],
     )
 
@@ -689,8 +690,8 @@ class Agreement(models.Model):
             models.Index(fields=["status", "is_published"], name="agreement_status_idx"),
             # ?signed_from=/?signed_to= date ranges.
             models.Index(fields=["signed_on"], name="agreement_signed_idx"),
-            # ?sort=title.
-            models.Index(fields=["title"], name="agreement_title_idx"),
+            # ?sort=title and -title: the case-folded title (search.title_sort_key), then the id.
+            models.Index(fields=["title_key", "id"], name="agreement_title_key_idx"),
         ]
 
     def __str__(self):

@@ -45,3 +45,16 @@ def without(params: dict, name: str, value=None) -> str:
 def with_page(params: dict, page: int) -> str:
     query = encode(params)
     return f"{query}&page={page}" if query != "?" else f"?page={page}"
+
+
+def page_links(params: dict, page) -> list[dict | None]:
+    """The first and last pages, the current one and two on each side; None stands for a gap."""
+    links = []
+    paginator = page.paginator
+    for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1):
+        if number == paginator.ELLIPSIS:
+            links.append(None)
+        else:
+            url = with_page(params, number) if number > 1 else encode(params)
+            links.append({"number": number, "url": url, "current": number == page.number})
+    return links

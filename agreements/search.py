@@ -39,14 +39,26 @@ def agreement_search_text(agreement, parties: Iterable) -> str:
     return "\n".join(part for part in parts if part)
 
 
+# Leading quotes and dashes do not count in the title order: «Казнекс» files under К.
+_SORT_PREFIX = re.compile(r"^\W+")
+
+
+def title_sort_key(title: str) -> str:
+    """The title as the listing sorts it: case-folded (Cyrillic too, which SQLite's LOWER() leaves
+    alone), ё as е, leading punctuation dropped. Stored, so both databases sort alike by an index."""
+    return _SORT_PREFIX.sub("", " ".join(title.split()).casefold().replace("ё", "е"))[:500]
+
+
 def fill_search_fields(agreement, parties: Iterable) -> None:
+    agreement.title_key = title_sort_key(agreement.title)
     agreement.search_text = agreement_search_text(agreement, parties)
     # Padded with spaces so a query stem can be matched at a word start: " удобрен".
     agreement.search_stems = " " + " ".join(stems(agreement.search_text)) + " "
 
 
 def refresh_search_fields(agreements: QuerySet) -> int:
-    """Recompute the stored search fields of these agreements; call after their texts or parties change."""
+    """Recompute the stored search fields (and the title's sort key) of these agreements; call after
+    their texts or parties change."""
     from .models import Agreement
 
     batch = []
@@ -64,7 +76,7 @@ def refresh_search_fields(agreements: QuerySet) -> int:
 
 
 def save_search_fields(model, agreements: list) -> int:
-    count = model.objects.bulk_update(agreements, ["search_text", "search_stems"])
+    count = model.objects.bulk_update(agreements, ["title_key", "search_text", "search_stems"])
     fill_search_vectors(model.objects.filter(pk__in=[a.pk for a in agreements]))
     return count
 

@@ -16,8 +16,10 @@ from django.views.decorators.http import require_safe
 
 from . import exports, querystrings, throttle
 from .caching import cached, etag_from_data_version
+from .countries import agreement_countries
 from .facets import FacetCounts, facet_counts, ids_in_listing_order
 from .filters import DEFAULT_SORT, SORT_LABELS, AgreementFilter, public_filterset
+from .hints import Hints, hints
 from .listing import listed, listed_in_order
 from .models import Agreement, AgreementParty, Forum, Party, Region, Sector, Source
 
@@ -79,12 +81,26 @@ def chips(filterset: AgreementFilter, params: dict, labels: dict) -> list[dict]:
         title = str(filterset.filters[name].label)
         for item in value if isinstance(value, list) else [value]:
             label = labels.get(name, {}).get(item) or choice_label(name, item) or item
-            result.append({"name": title, "label": label, "url": querystrings.without(params, name, item)})
+            url = querystrings.without(params, name, item)
+            result.append({"param": name, "name": title, "label": label, "url": url})
     return result
 
 
-def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple[FacetCounts, str, dict]:
-    """The counts, their rendered sidebar and labels: what is cached per filter.
+def relaxations(found: Hints, active_chips: list[dict]) -> list[dict]:
+    """Each filter an empty result could drop, with its chips' labels and what dropping it finds."""
+    return [
+        {
+            "title": relaxation.title,
+            "removed": ", ".join(chip["label"] for chip in active_chips if chip["param"] == relaxation.name),
+            "count": relaxation.count,
+            "url": relaxation.query,
+        }
+        for relaxation in found.without
+    ]
+
+
+def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple[FacetCounts, str, dict, Hints]:
+    """The counts, their rendered sidebar, labels and hints: what is cached per filter.
 
     Rendering ~300 facet links took longer than counting them once cached, so the HTML is kept too.
     """
@@ -93,8 +109,8 @@ def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple[FacetCount
     for name, options in counts.facets.items():
         for option in options:
             attach_urls(option, name, filters, list_url)
-    html = render_to_string("agreements/_facets.html", {"facets": counts.facets})
-    return counts, html, dict(chip_labels(counts.facets))
+    html = render_to_string("agreements/_facets.html", {"facets": counts.facets, "coverage": counts.coverage})
+    return counts, html, dict(chip_labels(counts.facets)), hints(filterset, counts.total)
 
 
 def page_items(page, counts: FacetCounts, sort_key: str) -> list:
@@ -143,11 +159,14 @@ def agreement_list(request):
 def render_listing(request, filterset: AgreementFilter) -> str:
     params = filterset.active_params()
     filters = {name: value for name, value in params.items() if name != "sort"}
-    counts, sidebar, labels = cached("listing", filters, lambda: facet_sidebar(filterset, filters))
+    counts, sidebar, labels, found_hints = cached(
+        "listing", filters, lambda: facet_sidebar(filterset, filters)
+    )
     page, page_message = paginate(request, filterset.qs, settings.AGREEMENTS_PER_PAGE, count=counts.total)
-    # The page holds the listed items, not its lazy query: the template's {% if page %} would run
+    # The page holds the listed items, not its lazy query: the template's {% if page... %} would run
     # that query a second time.
     page.object_list = page_items(page, counts, filterset.sort_key)
+    active_chips = chips(filterset, params, labels)
     context = {
         "filterset": filterset,
         "params": params,
@@ -156,7 +175,9 @@ def render_listing(request, filterset: AgreementFilter) -> str:
         "page_message": page_message,
         "facets": counts.facets,
         "sidebar": sidebar,
-        "chips": chips(filterset, params, labels),
+        "chips": active_chips,
+        "hints": found_hints,
+        "relaxations": relaxations(found_hints, active_chips),
         "sort_key": filterset.sort_key,
         "sorts": [
             {"key": key, "label": label, "url": querystrings.encode({**params, "sort": key})}
@@ -168,6 +189,7 @@ def render_listing(request, filterset: AgreementFilter) -> str:
             "previous": page.has_previous() and querystrings.with_page(params, page.previous_page_number()),
             "next": page.has_next() and querystrings.with_page(params, page.next_page_number()),
         },
+        "page_links": querystrings.page_links(params, page),
     }
     return render_to_string("agreements/agreement_list.html", context, request=request)
 
@@ -196,7 +218,11 @@ def agreement_detail(request, slug):
         )
     )
     agreement = get_object_or_404(queryset, slug=slug)
-    return render(request, "agreements/agreement_detail.html", {"agreement": agreement})
+    return render(
+        request,
+        "agreements/agreement_detail.html",
+        {"agreement": agreement, "countries": agreement_countries(agreement)},
+    )
 
 
 def related_listing(param: str, value: str):

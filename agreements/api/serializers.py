@@ -5,8 +5,10 @@ Links: ``url`` is the record in this API, ``html_url`` its page on the site, bot
 """
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..countries import agreement_countries
 from ..models import Agreement, AgreementParty, ForumFigure, Party
 
 
@@ -22,6 +24,12 @@ def last_segment(url: str) -> str:
 class CountrySerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
+
+
+class ImplementationCountrySerializer(serializers.Serializer):
+    code = serializers.CharField(source="country.code")
+    name = serializers.CharField(source="country.name")
+    derived = serializers.BooleanField(help_text="True when only the agreement's regions name it.")
 
 
 class ListedPartySerializer(serializers.Serializer):
@@ -77,7 +85,9 @@ class AgreementItemSerializer(serializers.Serializer):
 class FacetOptionSerializer(serializers.Serializer):
     value = serializers.CharField()
     label = serializers.CharField()
-    count = serializers.IntegerField(min_value=1)
+    count = serializers.IntegerField(
+        min_value=0, help_text="At least 1, except a selected option the other filters leave at 0."
+    )
     selected = serializers.BooleanField()
     children = serializers.SerializerMethodField(help_text="Sector sections only: their divisions.")
 
@@ -320,6 +330,10 @@ class AgreementDetailSerializer(serializers.Serializer):
     parties = AgreementPartySerializer(source="party_links", many=True, help_text="In the document's order.")
     regions = RegionWithCountrySerializer(many=True)
     countries = CountrySerializer(many=True, help_text="Countries of implementation named without regions.")
+    implementation_countries = serializers.SerializerMethodField(
+        help_text="Every country of implementation, as the country filter and facet count them: the "
+        "named ones, then those of its regions (derived)."
+    )
     sectors = SectorBriefSerializer(many=True)
     status_history = StatusChangeSerializer(source="status_changes", many=True, help_text="Oldest first.")
     source = SourceSerializer(allow_null=True)
@@ -331,6 +345,10 @@ class AgreementDetailSerializer(serializers.Serializer):
 
     def get_url(self, agreement) -> str:
         return absolute(self.context, reverse("api_agreement_detail", args=[agreement.slug]))
+
+    @extend_schema_field(ImplementationCountrySerializer(many=True))
+    def get_implementation_countries(self, agreement) -> list:
+        return ImplementationCountrySerializer(agreement_countries(agreement), many=True).data
 
     def get_html_url(self, agreement) -> str:
         return absolute(self.context, agreement.get_absolute_url())

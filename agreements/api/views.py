@@ -234,7 +234,7 @@ AGREEMENT_DETAIL = (
             "party_links",
             queryset=AgreementParty.objects.select_related("party__country").order_by("order", "pk"),
         ),
-        "regions",
+        "regions__country",
         "countries",
         "sectors",
         Prefetch("status_changes", queryset=StatusChange.objects.select_related("source")),

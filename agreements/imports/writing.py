@@ -213,6 +213,7 @@ class CachedStems:
         self.cache: dict[str, str] = {}
 
     def fill(self, agreement, parties) -> None:
+        agreement.title_key = search.title_sort_key(agreement.title)
         agreement.search_text = search.agreement_search_text(agreement, parties)
         result = []
         for word in search.words(agreement.search_text):

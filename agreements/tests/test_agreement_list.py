@@ -10,6 +10,7 @@ from agreements import querystrings, views
 from agreements.facets import current_index
 from agreements.filters import AgreementFilterForm, public_filterset, reference_ids
 from agreements.models import Agreement, Country, Region, Sector
+from agreements.search import title_sort_key
 
 from .factories import make_agreement, make_forum, make_party
 
@@ -137,9 +138,9 @@ def test_it_shows_active_filters_as_removable_chips(client, seeded):
 @pytest.mark.django_db
 def test_it_sorts(client, seeded):
     titles = [a.title for a in client.get(LIST, {"sort": "title"}).context["page"].object_list]
-    assert titles == sorted(titles)
+    assert titles == sorted(titles, key=title_sort_key)
     reverse_titles = [a.title for a in client.get(LIST, {"sort": "-title"}).context["page"].object_list]
-    assert reverse_titles == sorted(titles, reverse=True)
+    assert reverse_titles == sorted(titles, key=title_sort_key, reverse=True)
 
 
 @pytest.mark.django_db
@@ -391,3 +392,155 @@ def test_it_refuses_nul_in_any_parameter_whichever_field_reads_it():
     assert not form.is_valid()
     assert "anything" in form.errors
     assert Form(QueryDict("anything=ab")).is_valid()
+
+
+# --- An empty result explains itself (issue #14, item 2) ------------------------------------------
+
+EMPTY_RESULTS = [
+    {"q": "xyzqwe"},
+    {"q": "Eurochem"},
+    {"signed_from": "2016-01-01"},
+    {"region": "KZ-31", "kind": "agreement"},
+    {"status": "signed"},
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("params", EMPTY_RESULTS, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()))
+def test_it_explains_an_empty_result_with_chips_facets_and_what_to_remove(client, seeded, params):
+    response = client.get(LIST, params)
+    assert response.status_code == 200 and count(response) == 0
+    body = response.content.decode()
+    assert "Найдено 0 соглашений" in body
+    assert len(response.context["chips"]) == len(params)
+    assert 'class="chip chip-clear"' in body and "Сбросить все фильтры" in body
+    assert 'data-facet="region"' in body and 'id="filters"' in body  # the sidebar is there
+    relaxations = response.context["relaxations"]
+    assert {r["title"] for r in relaxations} == {
+        str(public_filterset({}).filters[name].label) for name in params
+    }
+    for relaxation in relaxations:
+        # Each suggestion counts what its link lists.
+        assert count(client.get(LIST + relaxation["url"])) == relaxation["count"] > 0
+        assert relaxation["url"] in body
+
+
+@pytest.mark.django_db
+def test_it_suggests_the_filter_whose_removal_finds_most_first(client, seeded):
+    relaxations = client.get(LIST, {"region": "KZ-31", "kind": "agreement"}).context["relaxations"]
+    assert [(r["title"], r["removed"], r["count"]) for r in relaxations] == [
+        ("Регион", "KZ-31 · Жамбылская область", 3),
+        ("Вид документа", "соглашение", 2),
+    ]
+
+
+@pytest.mark.django_db
+def test_it_keeps_a_chosen_option_in_its_facet_when_it_finds_nothing(client, seeded):
+    response = client.get(LIST, {"region": "KZ-31", "kind": "agreement"})
+    regions = {o.value: (o.count, o.selected) for o in response.context["facets"]["region"]}
+    assert regions["KZ-31"] == (0, True) and regions["KZ-71"] == (1, False)
+    kinds = {o.value: (o.count, o.selected) for o in response.context["facets"]["kind"]}
+    assert kinds == {"mou": (2, False), "agreement": (0, True)}
+    statuses = client.get(LIST, {"status": "signed"}).context["facets"]["status"]
+    assert {o.value: o.count for o in statuses} == {"announced": 12, "signed": 0}
+
+
+@pytest.mark.django_db
+def test_it_says_how_many_agreements_a_date_filter_leaves_out_for_having_no_date(client, db):
+    make_agreement(slug="dated", signed_on=date(2024, 5, 1), regions=["KZ-31"])
+    make_agreement(slug="undated-here", regions=["KZ-31"])
+    make_agreement(slug="undated-elsewhere", regions=["KZ-11"])
+    response = client.get(LIST, {"signed_from": "2020-01-01", "region": "KZ-31"})
+    assert listed_slugs(response) == {"dated"}
+    assert response.context["hints"].undated == 1  # under the other filters: KZ-31 only
+    assert "Ещё 1 соглашение без даты подписания" in response.content.decode()
+    assert client.get(LIST, {"region": "KZ-31"}).context["hints"].undated == 0  # no date filter
+    assert 'data-testid="undated"' not in client.get(LIST, {"region": "KZ-31"}).content.decode()
+
+
+@pytest.mark.django_db
+def test_it_explains_an_empty_result_within_the_query_budget(client, seeded, django_assert_max_num_queries):
+    for model in (Region, Sector, Country):
+        reference_ids(model)
+    current_index()
+    # The page's queries, plus one per filter the index does not hold (here the search and a date).
+    with django_assert_max_num_queries(10):
+        response = client.get(LIST, {"q": "xyzqwe", "signed_from": "2016-01-01", "region": "KZ-31"})
+    assert count(response) == 0 and len(response.context["relaxations"]) == 3
+
+
+@pytest.mark.django_db
+def test_it_answers_an_empty_result_in_english(client, seeded):
+    body = client.get("/en/agreements/", {"q": "xyzqwe"}).content.decode()
+    assert "0 agreements found" in body and "Clear all filters" in body and "without “Search: xyzqwe”" in body
+
+
+# --- Paging, skip links, the «Фильтры» control (item 5) -------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_numbers_the_pages_first_last_and_around_the_current_one(client, db, settings):
+    settings.AGREEMENTS_PER_PAGE = 2
+    parties = [make_party(), make_party(country="RU")]
+    for n in range(40):
+        make_agreement(slug=f"p-{n:02d}", parties=parties, regions=["KZ-31"])
+    response = client.get(LIST, {"region": "KZ-31", "page": 10})
+    links = response.context["page_links"]
+    assert [link and link["number"] for link in links] == [1, None, 8, 9, 10, 11, 12, None, 20]
+    assert [link["number"] for link in links if link and link["current"]] == [10]
+    body = response.content.decode()
+    paging = body[body.index('class="pagination"') :]
+    assert paging.count('aria-current="page"') == 1
+    assert 'aria-current="page" aria-label="Страница 10 из 20"' in paging
+    assert "?region=KZ-31&amp;page=20" in body and 'href="/agreements/?region=KZ-31"' in body
+
+
+@pytest.mark.django_db
+def test_it_puts_the_skip_link_to_the_results_first_and_a_filters_control_at_the_top(client, seeded):
+    body = client.get(LIST, {"region": "KZ-31"}).content.decode()
+    first_link = re.search(r"<a [^>]*>", body[body.index("<body") :]).group(0)
+    assert 'href="#results"' in first_link and "skip-link" in first_link
+    assert 'id="results"' in body and 'id="filters"' in body
+    assert body.index('class="filters-jump') < body.index('class="filters-form"')
+    assert "Фильтры <span" in body and "(1 выбран)" in body
+
+
+@pytest.mark.django_db
+def test_it_says_how_many_agreements_a_facet_knows_a_value_for(client, seeded):
+    response = client.get(LIST)
+    assert response.context["sidebar"].count('class="facet-coverage"') == 2  # region and country
+    assert "есть у 6 из 12 соглашений" in response.context["sidebar"]  # regions
+    narrowed = client.get(LIST, {"party": "eurasian-development-bank"})
+    assert "есть у 0 из 2 соглашений" in narrowed.context["sidebar"]
+
+
+@pytest.mark.django_db
+def test_it_sorts_titles_whatever_their_case_cyrillic_included(client, db, django_assert_max_num_queries):
+    parties = [make_party(), make_party(country="RU")]
+    for title in [
+        "яблоневый сад",
+        "Берёзовая роща",
+        "«Альфа» и «Бета»",
+        "арбуз",
+        "Ель",
+        "ёлка",
+        "Zeta",
+        "alpha",
+    ]:
+        make_agreement(title=title, parties=parties)
+    current_index()
+    with django_assert_max_num_queries(12):
+        titles = [a.title for a in client.get(LIST, {"sort": "title"}).context["page"].object_list]
+    assert titles == [
+        "alpha",
+        "Zeta",
+        "«Альфа» и «Бета»",
+        "арбуз",
+        "Берёзовая роща",
+        "ёлка",  # ё sorts as е: «елка» before «ель»
+        "Ель",
+        "яблоневый сад",
+    ]
+    assert [a.title for a in client.get(LIST, {"sort": "-title"}).context["page"].object_list] == titles[::-1]
+    # Undated agreements, the default order's last, break the tie by the same key.
+    assert [a.title for a in client.get(LIST).context["page"].object_list] == titles

@@ -258,6 +258,18 @@ def test_it_shows_an_agreement_with_parties_in_order_timeline_and_source(client,
     assert data["source"]["slug"] == "xiii-forum-announcement"
     assert data["source_quote"] == agreement.source_quote and data["source_quote"]
     assert data["amount"] is None and data["countries"] == []
+    # Derived from the region, as the country facet and filter count it (agreements/countries.py).
+    assert data["implementation_countries"] == [{"code": "KZ", "name": "Казахстан", "derived": True}]
+
+
+@pytest.mark.django_db
+def test_it_lists_named_countries_of_implementation_as_not_derived(client, seeded):
+    data = client.get("/api/agreements/xiii-09-edb-interskol-power-tools/").json()
+    assert {(c["code"], c["derived"]) for c in data["implementation_countries"]} == {
+        ("RU", False),
+        ("KZ", False),
+        ("BY", False),
+    }
 
 
 @pytest.mark.django_db

@@ -167,12 +167,15 @@ def test_search_fields_are_filled_as_refresh_search_fields_fills_them():
     demo = Agreement.objects.filter(slug__startswith="demo-")
     stored = dict(demo.values_list("pk", "search_stems"))
     stored_text = dict(demo.values_list("pk", "search_text"))
+    stored_keys = dict(demo.values_list("pk", "title_key"))
+    assert all(stored_keys.values())
     assert all(text.strip() for text in stored_text.values())
     assert all(stems.startswith(" ") and stems.endswith(" ") for stems in stored.values())
     vectors = stored_vectors()
     refresh_search_fields(demo)  # on PostgreSQL this also recomputes the stored search vector
     assert dict(demo.values_list("pk", "search_stems")) == stored
     assert dict(demo.values_list("pk", "search_text")) == stored_text
+    assert dict(demo.values_list("pk", "title_key")) == stored_keys
     assert stored_vectors() == vectors
     # Parties' names and aliases are part of the text, as search.agreement_search_text puts them.
     for link in AgreementParty.objects.filter(agreement__in=demo).select_related("party", "agreement"):

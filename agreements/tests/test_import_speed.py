@@ -105,7 +105,7 @@ def test_it_leaves_the_history_a_save_leaves(seeded):
         ("+", "signed")
     ]
     # The stored search fields are what refresh_search_fields computes.
-    fields = ("search_text", "search_stems", "search_vector")
+    fields = ("title_key", "search_text", "search_stems", "search_vector")
     stored = list(Agreement.objects.filter(slug__startswith="q-").order_by("pk").values_list(*fields))
     refresh_search_fields(Agreement.objects.filter(slug__startswith="q-"))
     assert list(Agreement.objects.filter(slug__startswith="q-").order_by("pk").values_list(*fields)) == stored

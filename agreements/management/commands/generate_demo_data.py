@@ -350,6 +350,7 @@ class CachedStems:
 
     def fill(self, agreement, parties) -> None:
         """The same strings as search.fill_search_fields(agreement, parties)."""
+        agreement.title_key = search.title_sort_key(agreement.title)
         agreement.search_text = search.agreement_search_text(agreement, parties)
         agreement.search_stems = " " + " ".join(self(agreement.search_text)) + " "
 

@@ -17,7 +17,7 @@ from agreements.search import refresh_search_fields
 
 SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed"
 SOURCES_DIR = Path(settings.BASE_DIR) / "fixtures" / "sources"
-AUTOMATIC_FIELDS = {"created", "updated", "search_text", "search_stems", "search_vector"}
+AUTOMATIC_FIELDS = {"created", "updated", "title_key", "search_text", "search_stems", "search_vector"}
 
 
 def field_values(instance) -> dict:
