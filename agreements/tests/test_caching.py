@@ -12,6 +12,7 @@ from agreements.caching import cached, data_version
 from agreements.facets import facet_counts
 from agreements.filters import public_filterset
 from agreements.models import Agreement, Country, Region
+from agreements.sizedcache import SizedLocMemCache
 
 from .factories import make_agreement, make_party
 from .test_import import csv_bytes, run_import
@@ -187,3 +188,22 @@ def valid(params):
     filterset = public_filterset(params)
     assert filterset.is_valid(), filterset.errors
     return filterset
+
+
+def test_it_bounds_the_memory_cache_by_bytes():
+    cache = SizedLocMemCache("test-sized", {"OPTIONS": {"MAX_BYTES": 10_000, "MAX_ENTRIES": 1_000_000}})
+    cache.clear()
+    for n in range(50):
+        cache.set(f"page-{n}", "x" * 1_000)
+    assert cache.bytes_held <= 10_000
+    assert cache.get("page-49") is not None  # the newest stay
+    assert cache.get("page-0") is None  # the oldest went first
+    cache.get("page-45")  # used: kept over older ones
+    for n in range(50, 55):
+        cache.set(f"page-{n}", "x" * 1_000)
+    assert cache.get("page-45") is not None
+    cache.set("huge", "x" * 20_000)  # larger than the whole cache: not kept, nothing evicted for it
+    assert cache.get("huge") is None
+    assert cache.get("page-54") is not None
+    cache.set("page-54", "y")  # replaced: its old size no longer counts
+    assert cache.bytes_held < 10_000 - 900
