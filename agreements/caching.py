@@ -53,6 +53,31 @@ def data_version() -> str:
     return f"{version}.{nonce}"
 
 
+# Set while a request is answered from the previous facet index (a newer one is being built in
+# the background, facets.current_index): what it computes is older than the data version it read,
+# so it is neither cached under that version nor sent with an ETag naming it.
+_behind = threading.local()
+
+
+def mark_behind() -> None:
+    _behind.flag = True
+
+
+def is_behind() -> bool:
+    return getattr(_behind, "flag", False)
+
+
+@contextmanager
+def tracking_behind():
+    """Within: whether anything computed was older than the data version (``is_behind()``)."""
+    outer = is_behind()
+    _behind.flag = False
+    try:
+        yield
+    finally:
+        _behind.flag = outer or _behind.flag
+
+
 def cached(name: str, params: dict, compute, alias: str = "default"):
     """``compute()``'s result for this filter, from the cache while nothing has changed."""
     payload = json.dumps([name, get_language(), data_version(), params], sort_keys=True, default=str)
@@ -60,8 +85,10 @@ def cached(name: str, params: dict, compute, alias: str = "default"):
     store = caches[alias]
     value = store.get(key)
     if value is None:
-        value = compute()
-        store.set(key, value, TTL)
+        with tracking_behind():
+            value = compute()
+            if not is_behind():
+                store.set(key, value, TTL)
     return value
 
 
@@ -69,6 +96,7 @@ def cached(name: str, params: dict, compute, alias: str = "default"):
 def pinned_data_version():
     _pinned.version = None
     _pinned.version = data_version()
+    _behind.flag = False
     try:
         yield _pinned.version
     finally:
@@ -79,7 +107,8 @@ def etag_from_data_version(view):
     """Repeat visits get 304 Not Modified while nothing has changed.
 
     The ETag names the data version, the language, the URL and the day (export file names carry the
-    date), so it changes exactly when the response could; only 200 responses carry one."""
+    date), so it changes exactly when the response could; only 200 responses carry one, and not
+    one answered from a previous facet index (its content is older than the version)."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -91,7 +120,7 @@ def etag_from_data_version(view):
                 not_modified["ETag"] = etag
                 return not_modified
             response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.has_header("ETag"):
+        if response.status_code == 200 and not response.has_header("ETag") and not is_behind():
             response["ETag"] = etag
         return response
 

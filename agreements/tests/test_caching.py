@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.urls import reverse
 
-from agreements.caching import cached, data_version
-from agreements.facets import facet_counts
+from agreements.caching import cached, data_version, is_behind, tracking_behind
+from agreements.facets import builds, facet_counts
 from agreements.filters import public_filterset
 from agreements.models import Agreement, Country, Region
 from agreements.sizedcache import SizedLocMemCache
@@ -175,13 +175,40 @@ def test_it_does_not_show_a_transactions_own_version_to_others(reference):
     assert committed_version() != before
 
 
-def test_it_counts_a_commit_from_another_connection_in_the_facets(reference):
-    make_agreement(regions=["KZ-75"])
-    assert facet_counts(valid({})).total == 1
+def commit_an_agreement_elsewhere():
     thread = threading.Thread(target=lambda: (make_agreement(regions=["KZ-75"]), connections.close_all()))
     thread.start()
     thread.join(10)
+
+
+def test_it_answers_from_the_previous_index_while_the_next_is_built(reference, client, monkeypatch):
+    make_agreement(regions=["KZ-75"])
+    assert facet_counts(valid({})).total == 1  # no index yet: built inline
+    url = reverse("agreement_list")
+    assert client.get(url).context["page"].paginator.count == 1
+    commit_an_agreement_elsewhere()
+    build, may_finish = builds.build, threading.Event()
+    monkeypatch.setattr(builds, "build", lambda: may_finish.wait(10) and build())
+    with tracking_behind():
+        assert facet_counts(valid({})).total == 1  # not waiting for the build
+        assert is_behind()
+    response = client.get(url)
+    assert response.context["page"].paginator.count == 1
+    assert "ETag" not in response  # its content is older than the version an ETag would name
+    may_finish.set()
+    builds.wait()
     assert facet_counts(valid({})).total == 2
+    response = client.get(url)  # the page answered while behind was not cached
+    assert response.context["page"].paginator.count == 2
+    assert "ETag" in response
+
+
+def test_it_builds_inline_inside_a_transaction_that_wrote(reference):
+    make_agreement(regions=["KZ-75"])
+    assert facet_counts(valid({})).total == 1
+    with transaction.atomic():
+        make_agreement(regions=["KZ-75"])
+        assert facet_counts(valid({})).total == 2  # its own write: the builder could not see it
 
 
 def valid(params):
