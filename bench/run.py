@@ -49,10 +49,11 @@ from bench_common import (
     listing_path,
     machine,
     measure_http,
+    percentile,  # noqa: F401 (for test_bench)
     rss_mb,
     summary,
 )
-from bench_servers import app_env, datasette, ensure_datasette_venv, gunicorn, wrk
+from bench_servers import app_env, datasette, ensure_datasette_venv, gunicorn, parse_wrk, wrk  # noqa: F401 (parse_wrk: test_bench)
 
 # Budgets (PostgreSQL; shown beside SQLite's figures for reference).
 BUDGETS = {
