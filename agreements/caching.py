@@ -94,9 +94,16 @@ def cached(name: str, params: dict, compute, alias: str = "default"):
 
 @contextmanager
 def pinned_data_version():
+    """The version this request answers for. While the facet index of the newest version is being
+    built, the index's own (previous) version: the request is then answered entirely as of that
+    version — its cached counts and pages, its ETag — instead of computing every page afresh from
+    an index older than the version it names (which left nothing cacheable, and the rebuild
+    competing with every request for the CPU)."""
+    from .facets import builds  # the index imports this module
+
     _pinned.version = None
-    _pinned.version = data_version()
     _behind.flag = False
+    _pinned.version = builds.version_to_answer(data_version())
     try:
         yield _pinned.version
     finally:
@@ -108,7 +115,7 @@ def etag_from_data_version(view):
 
     The ETag names the data version, the language, the URL and the day (export file names carry the
     date), so it changes exactly when the response could; only 200 responses carry one, and not
-    one answered from a previous facet index (its content is older than the version)."""
+    one computed from a facet index older than the version it read (unpinned paths)."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):

@@ -4,8 +4,10 @@ A full build reads every published agreement and link (1–4 s at 100,000 agreem
 at 1,000,000). Before, the first request after any change waited for it in every worker, so with
 staff saving every few seconds readers waited again and again. Now a request that finds the index
 older than the data version starts one build in a background thread (one at a time per process:
-changes during a build are picked up by the next) and is answered from the previous index
-meanwhile; caching.mark_behind() keeps that answer out of the caches and its ETag off. Only a
+changes during a build are picked up by the next) and is answered as of the previous index's
+version meanwhile (caching.pinned_data_version: its cached counts and pages, its ETag), so the
+caches keep answering and the build gets the CPU. Paths that do not pin a version are answered
+from the previous index too, and caching.mark_behind() keeps those answers out of the caches. Only a
 process with no index yet, or a connection inside a transaction that wrote (its writes are
 invisible to the builder's connection: tests, an admin view after its save), builds inline.
 """
@@ -48,6 +50,17 @@ class IndexBuilds:
         caching.mark_behind()
         return built.index
 
+    def version_to_answer(self, version: str) -> str:
+        """``version``, or the built index's version while the next index is built in the
+        background (caching.pinned_data_version answers the whole request as of it)."""
+        built = self.built
+        if built is None or built.version == version or not self.background:
+            return version
+        if "+" in version or connection.in_atomic_block:  # its own writes: built inline
+            return version
+        self.start_background_build()
+        return built.version
+
     def build_now(self, version: str) -> Built:
         with self._lock:
             built = self.built
@@ -75,7 +88,7 @@ class IndexBuilds:
         finally:
             connections.close_all()  # this thread's own connection
 
-    def wait(self, timeout: float = 30) -> None:
+    def wait(self, timeout: float = 120) -> None:
         """Until the background build under way (if any) is done: tests and benchmarks."""
         thread = self._thread
         if thread is not None:
