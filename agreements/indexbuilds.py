@@ -37,6 +37,9 @@ class IndexBuilds:
         self.built: Built | None = None
         self.background = True  # tests of the inline behaviour turn it off
         self._lock = threading.Lock()  # one build at a time
+        # Guards starting the background thread only: held for a moment, never during a build (a
+        # request checking whether a build runs must not wait for it).
+        self._starting = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def current(self):
@@ -72,7 +75,7 @@ class IndexBuilds:
             return self.built
 
     def start_background_build(self) -> None:
-        with self._lock:
+        with self._starting:
             if self._thread is not None and self._thread.is_alive():
                 return
             self._thread = threading.Thread(target=self._build_in_background, name="facet-index", daemon=True)

@@ -3,6 +3,7 @@ whatever order concurrent transactions commit, and by reference data; caches fol
 
 import re
 import threading
+import time
 from importlib import import_module
 
 import pytest
@@ -272,3 +273,21 @@ def test_it_has_the_version_trigger_on_every_registry_table():
     }
     assert registry_tables == set(import_module("agreements.migrations.0009_data_version").TABLES)
     assert triggered_tables() == registry_tables
+
+
+def test_it_does_not_make_a_request_wait_while_a_build_runs(reference, monkeypatch):
+    make_agreement(regions=["KZ-75"])
+    assert facet_counts(valid({})).total == 1
+    commit_an_agreement_elsewhere()
+    build, may_finish = builds.build, threading.Event()
+    monkeypatch.setattr(builds, "build", lambda: (may_finish.wait(60), build())[1])
+    old = builds.built.version
+    try:
+        for _ in range(3):  # the first starts the build; none of them waits for it
+            started = time.monotonic()
+            assert builds.version_to_answer(data_version()) == old
+            assert time.monotonic() - started < 5
+    finally:
+        may_finish.set()
+        builds.wait()
+    assert builds.version_to_answer(data_version()) != old
