@@ -1,11 +1,12 @@
-"""Listing totals and facet counts, cached per filter and invalidated by any recorded change.
+"""Listing totals and facet counts, cached per filter and invalidated by any committed change.
 
 Facet counts over 100,000 agreements cost hundreds of milliseconds however the SQL is shaped, and
 the same few filters are asked for again and again (links shared, the home page's regions). The key
-is the filter, the language and a data version: the newest audit-trail id of agreements, parties,
-aliases, party links, forums and status steps (one query, answered from the primary keys). Every
-edit through the admin or an import writes history, so it changes the version at once, in every
-worker; bulk loads that bypass history (demo data) are covered by the expiry.
+is the filter, the language and the data version: one row that database triggers bump inside every
+transaction writing agreements, their links, parties, aliases, forums, figures, sources, status
+steps or reference data (migration 0011). It is read with one query by primary key; since it lives
+in the database, every worker on every host sees a commit at its next request, whatever wrote it
+(the admin, an import, raw SQL, a bulk load).
 """
 
 import functools
@@ -21,19 +22,18 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
 from django.utils.translation import get_language
 
-from .models import Agreement, AgreementParty, Forum, Party, PartyAlias, StatusChange
+TTL = 300  # seconds: entries of versions nobody asks for any more age out
 
-TTL = 300  # seconds
-# Party names and aliases are searched, so their edits change results too.
-VERSIONED = (Agreement, AgreementParty, Forum, Party, PartyAlias, StatusChange)
-
-
-@functools.cache
-def version_query() -> str:
-    # simple-history builds a manager class on every ``Model.history`` access: do it once.
-    tables = [model.history.model._meta.db_table for model in VERSIONED]
-    # Table names come from model metadata, never from input.
-    return "SELECT " + ", ".join(f"(SELECT MAX(history_id) FROM {table})" for table in tables)  # noqa: S608
+# On PostgreSQL a transaction that has written sees its own changes, which no other connection
+# sees yet: its reads get a version of their own (the counter of rows it changed and its id, never
+# reused), so nothing it caches is served under the committed version.
+_VERSION_QUERY = {
+    "postgresql": (
+        "SELECT version, nonce, current_setting('agreements.statements', true), "
+        "current_setting('agreements.write_token', true) FROM agreements_dataversion WHERE id = 1"
+    ),
+    "sqlite": "SELECT version, nonce, NULL, NULL FROM agreements_dataversion WHERE id = 1",
+}
 
 
 # A request answered under an ETag reads the version once and keeps it: the page it renders is the
@@ -46,8 +46,36 @@ def data_version() -> str:
     if pinned is not None:
         return pinned
     with connection.cursor() as cursor:
-        cursor.execute(version_query())
-        return ":".join(str(value or 0) for value in cursor.fetchone())
+        cursor.execute(_VERSION_QUERY[connection.vendor])
+        version, nonce, statements, write_token = cursor.fetchone()
+    if write_token:  # '' once set and rolled back to a savepoint
+        return f"{version}.{nonce}+{write_token}.{statements}"
+    return f"{version}.{nonce}"
+
+
+# Set while a request is answered from the previous facet index (a newer one is being built in
+# the background, facets.current_index): what it computes is older than the data version it read,
+# so it is neither cached under that version nor sent with an ETag naming it.
+_behind = threading.local()
+
+
+def mark_behind() -> None:
+    _behind.flag = True
+
+
+def is_behind() -> bool:
+    return getattr(_behind, "flag", False)
+
+
+@contextmanager
+def tracking_behind():
+    """Within: whether anything computed was older than the data version (``is_behind()``)."""
+    outer = is_behind()
+    _behind.flag = False
+    try:
+        yield
+    finally:
+        _behind.flag = outer or _behind.flag
 
 
 def cached(name: str, params: dict, compute, alias: str = "default"):
@@ -57,15 +85,25 @@ def cached(name: str, params: dict, compute, alias: str = "default"):
     store = caches[alias]
     value = store.get(key)
     if value is None:
-        value = compute()
-        store.set(key, value, TTL)
+        with tracking_behind():
+            value = compute()
+            if not is_behind():
+                store.set(key, value, TTL)
     return value
 
 
 @contextmanager
 def pinned_data_version():
+    """The version this request answers for. While the facet index of the newest version is being
+    built, the index's own (previous) version: the request is then answered entirely as of that
+    version — its cached counts and pages, its ETag — instead of computing every page afresh from
+    an index older than the version it names (which left nothing cacheable, and the rebuild
+    competing with every request for the CPU)."""
+    from .facets import builds  # the index imports this module
+
     _pinned.version = None
-    _pinned.version = data_version()
+    _behind.flag = False
+    _pinned.version = builds.version_to_answer(data_version())
     try:
         yield _pinned.version
     finally:
@@ -76,7 +114,8 @@ def etag_from_data_version(view):
     """Repeat visits get 304 Not Modified while nothing has changed.
 
     The ETag names the data version, the language, the URL and the day (export file names carry the
-    date), so it changes exactly when the response could; only 200 responses carry one."""
+    date), so it changes exactly when the response could; only 200 responses carry one, and not
+    one computed from a facet index older than the version it read (unpinned paths)."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -88,7 +127,7 @@ def etag_from_data_version(view):
                 not_modified["ETag"] = etag
                 return not_modified
             response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.has_header("ETag"):
+        if response.status_code == 200 and not response.has_header("ETag") and not is_behind():
             response["ETag"] = etag
         return response
 

@@ -5,17 +5,16 @@ Counting in SQL took six GROUP BYs over 100,000+ link rows for every new filter:
 agreement gets a bit position, and every facet value (a region, a sector or section, a country, a
 kind, a status, a forum) a Python int whose set bits are the agreements that have it. A filter is
 AND/OR on those ints and a count is ``int.bit_count()``: every facet of a page in a few
-milliseconds. The index is rebuilt when the data version changes (any recorded edit) or after the
-cache TTL. Filters it does not hold (party, dates, search) run in SQL, once per page, and become
-one more bitset; a search brings its matches' ranks along, for the first pages in relevance order.
+milliseconds. The index is rebuilt when the data version changes (any committed write), in the
+background while requests are answered from the previous one (indexbuilds.py). Filters it does
+not hold (party, dates, search) run in SQL, once per page, and become one more bitset; a search
+brings its matches' ranks along, for the first pages in relevance order.
 """
 
 import functools
 import hashlib
 import heapq
 import operator
-import threading
-import time
 from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -23,9 +22,9 @@ from typing import NamedTuple
 from django.db import DatabaseError, connection
 from django.db.models import BooleanField, ExpressionWrapper, Q
 
-from .caching import TTL, data_version
 from .countries import implementation_countries
 from .filters import DEFAULT_SORT, SORTS, AgreementFilter, CountryLink, RegionLink, SectorLink
+from .indexbuilds import IndexBuilds
 from .models import Agreement, AgreementParty, Country, Forum, Name, Region, Sector, localized
 
 FACETS = AgreementFilter.FACETS  # region, sector, country, kind, status, forum
@@ -80,7 +79,7 @@ class FacetIndex:
                     scalars[name].setdefault(value, []).append(position)
         self.size = len(self.position)
         # Which order the positions stand for: cached counts page by it only while it is the same,
-        # and a rebuild of unchanged data (the TTL) keeps it.
+        # and a rebuild of unchanged data keeps it.
         self.token = hashlib.blake2b(array("q", self.pks).tobytes(), digest_size=16).hexdigest()
         self.everything = (1 << self.size) - 1
         self.undated = bitset(undated, self.size)
@@ -169,18 +168,13 @@ class FacetIndex:
         return bitset((position[pk] for pk in ids if pk in position), self.size)
 
 
-_lock = threading.Lock()
-_built: tuple[str, float, FacetIndex] | None = None
+builds = IndexBuilds(FacetIndex)
 
 
 def current_index() -> FacetIndex:
-    """This process's index for the current data version, built on first use after a change."""
-    global _built
-    version = data_version()
-    with _lock:
-        if _built is None or _built[0] != version or time.monotonic() - _built[1] > TTL:
-            _built = (version, time.monotonic(), FacetIndex())
-        return _built[2]
+    """This process's index: the current data version's, or the previous one while that is built
+    in the background (indexbuilds.py)."""
+    return builds.current()
 
 
 def build_index_early(log) -> None:
@@ -215,18 +209,16 @@ def set_bits(bits: int, start: int, stop: int) -> list[int]:
 def ids_in_listing_order(counts: "FacetCounts", start: int, stop: int) -> list[int] | None:
     """The matching ids numbered ``start`` to ``stop - 1`` in the default order, or None when this
     process's index is not the build the counts came from (its positions may differ)."""
-    built = _built  # read once: forget_index() may clear it meanwhile
-    index = built[2] if built else None
+    built = builds.built  # read once: a build or forget_index() may replace it meanwhile
+    index = built.index if built else None
     if index is None or index.token != counts.token:
         return None
     return [index.pks[position] for position in set_bits(counts.matching, start, stop)]
 
 
 def forget_index() -> None:
-    """Drop the index (tests: a rolled-back test can reuse history ids, hence data versions)."""
-    global _built
-    with _lock:
-        _built = None
+    """Drop the index (tests; a restore, which replaces the database under it)."""
+    builds.forget()
 
 
 def label(index: FacetIndex, name: str, value: str) -> str:

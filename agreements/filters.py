@@ -16,20 +16,22 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from .caching import data_version
 from .models import Agreement, AgreementParty, Country, Forum, Party, Region, Sector
 from .search import apply_search
 
 MAX_VALUES = 50  # per parameter; more is not a query a person writes
 MAX_LENGTH = 200  # per value
 MAX_QUERY_CHARS = 8000  # the whole query, decoded; about what browsers and proxies pass on
-REFERENCE_CODES_TTL = 300  # seconds; reference data changes a few times a year
+REFERENCE_CODES_TTL = 300  # seconds; entries of older data versions age out
 
 
 def reference_ids(model) -> dict[str, list]:
     """Code → primary keys, cached: a section's code also maps to its divisions, a country's code to
     itself. Filtering by ids lets the planner use its per-value statistics (a join on ``code`` hid
-    how common a region is, and PostgreSQL sorted 19,000 rows to show 50)."""
-    key = f"agreements:ids:{model._meta.label_lower}"
+    how common a region is, and PostgreSQL sorted 19,000 rows to show 50). Keyed by the data version,
+    which reference edits change too: a region added by a superuser is a valid filter value at once."""
+    key = f"agreements:ids:{model._meta.label_lower}:{data_version()}"
     mapping = caches["reference"].get(key)
     if mapping is None:
         mapping = {}

@@ -4,7 +4,8 @@ Each agreement stores ``search_text``: its title, subject, and its parties' name
 PostgreSQL searches it with ``to_tsvector('russian', …)`` under a GIN index (migration 0002).
 SQLite has no Russian stemmer, so ``search_stems`` holds the same words reduced by the Snowball
 Russian stemmer — the algorithm PostgreSQL's ``russian`` configuration uses — and a query word,
-stemmed the same way, is matched as a word prefix. «удобрения» and «удобрений» both become «удобрен».
+stemmed the same way, is matched as a word prefix through an FTS5 index of the stems (migration
+0012, kept in step by triggers). «удобрения» and «удобрений» both become «удобрен».
 """
 
 import re
@@ -14,6 +15,7 @@ import snowballstemmer
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, IntegerField, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
 
 SEARCH_CONFIG = "russian"
@@ -110,10 +112,13 @@ def apply_search(queryset: QuerySet, query: str) -> QuerySet:
         return queryset.filter(search_vector=ts_query).annotate(
             search_rank=SearchRank(F("search_vector"), ts_query)
         )
+    query_stems = _stemmer.stemWords(query_words)
+    # Each stem a token prefix, all of them required: what " stem" matched in the padded stems.
+    match = " AND ".join('"' + stem.replace('"', '""') + '"*' for stem in query_stems)
+    matches = RawSQL("SELECT rowid FROM agreements_search WHERE agreements_search MATCH %s", [match])
+    queryset = queryset.filter(pk__in=matches)
     rank = Value(0, output_field=IntegerField())
-    for stem in _stemmer.stemWords(query_words):
-        needle = f" {stem}"
-        queryset = queryset.filter(search_stems__contains=needle)
+    for stem in query_stems:
         # Earlier in the document (the title comes first) ranks higher: negate the position.
-        rank = rank - StrIndex(F("search_stems"), Value(needle))
+        rank = rank - StrIndex(F("search_stems"), Value(f" {stem}"))
     return queryset.annotate(search_rank=rank)

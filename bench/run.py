@@ -17,12 +17,7 @@ import argparse
 import csv
 import datetime
 import json
-import math
 import os
-import platform
-import re
-import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -33,22 +28,32 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
-OUT = BENCH / "out"
-RESULTS_MD = BENCH / "RESULTS.md"
-DATASETTE_VENV = OUT / "venv-datasette"
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-PG_DATABASE = "registry_bench"
-SQLITE_FILE = OUT / "bench.sqlite3"
-HOST = "127.0.0.1"
-SECRET_KEY = "bench-only-secret-key-" + "k" * 40  # a throwaway key for a local benchmark
-PER_PAGE = 50
-HTTP_TIMEOUT = 120  # seconds, per request
-SEED = 1
-# A word of the generated titles («…минеральных удобрений…»), in the form the titles use, so that
-# Datasette's unstemmed FTS finds it too; our search also finds «удобрения», «удобрениями».
-SEARCH_WORD = "удобрений"
+# The sibling modules, also when this file is loaded by path (agreements/tests/test_bench.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_common import (
+    BENCH,
+    DATASETTE_VENV,
+    HTTP_TIMEOUT,
+    OUT,
+    PER_PAGE,
+    PG_DATABASE,
+    PG_SERVER,
+    RESULTS_MD,
+    ROOT,
+    SEARCH_WORD,
+    SEED,
+    children,
+    git_commit,
+    http_get,
+    listing_path,
+    machine,
+    measure_http,
+    percentile,  # noqa: F401 (for test_bench)
+    rss_mb,
+    summary,
+)
+from bench_servers import app_env, datasette, ensure_datasette_venv, gunicorn, parse_wrk, wrk  # noqa: F401 (parse_wrk: test_bench)
 
 # Budgets (PostgreSQL; shown beside SQLite's figures for reference).
 BUDGETS = {
@@ -71,102 +76,6 @@ BUDGETS = {
 
 
 # --- Small helpers ------------------------------------------------------------------------------
-
-
-def percentile(values, p: float) -> float:
-    """Nearest-rank percentile (p in 0..100) of a non-empty sequence."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def summary(seconds: list[float]) -> dict:
-    return {
-        "n": len(seconds),
-        "p50_ms": round(percentile(seconds, 50) * 1000, 1),
-        "p95_ms": round(percentile(seconds, 95) * 1000, 1),
-        "min_ms": round(min(seconds) * 1000, 1),
-    }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def listing_path(params: dict) -> str:
-    return "/agreements/" + ("?" + urllib.parse.urlencode(params, doseq=True) if params else "")
-
-
-def http_get(url: str, headers: dict | None = None, sink=None) -> tuple[int, int, float]:
-    """(status, bytes, seconds) of one GET to 127.0.0.1; the body is read to the end (or into ``sink``)."""
-    assert urllib.parse.urlsplit(url).hostname == HOST, "benchmarks only load 127.0.0.1"
-    request = urllib.request.Request(url, headers=headers or {})
-    started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
-            status, size = response.status, 0
-            while chunk := response.read(1 << 16):
-                size += len(chunk)
-                if sink is not None:
-                    sink.write(chunk)
-    except urllib.error.HTTPError as error:
-        status, size = error.code, len(error.read())
-    return status, size, time.perf_counter() - started
-
-
-def measure_http(url: str, requests: int, warmup: int, headers: dict | None = None) -> dict:
-    """Sequential GETs: ``warmup`` discarded, then ``requests`` timed; every response must be 200."""
-    for _ in range(warmup):
-        http_get(url, headers)
-    seconds, sizes = [], set()
-    for _ in range(requests):
-        status, size, elapsed = http_get(url, headers)
-        if status != 200:
-            raise RuntimeError(f"GET {url} answered {status}")
-        seconds.append(elapsed)
-        sizes.add(size)
-    return {**summary(seconds), "bytes": max(sizes)}
-
-
-def machine() -> dict:
-    info = {"cores": os.cpu_count(), "python": platform.python_version(), "cpu": platform.machine()}
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                info["ram_gb"] = round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    return info
-
-
-def git_commit() -> dict:
-    def git(*args):
-        result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30)
-        return result.stdout.strip()
-
-    return {"commit": git("rev-parse", "--short", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
-
-
-def rss_mb(pid: int, field: str = "VmHWM") -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
-
-
-def children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 # --- Database -----------------------------------------------------------------------------------
@@ -810,156 +719,6 @@ def datasette_queries(params: dict) -> dict[str, dict]:
 
 
 # --- Servers ------------------------------------------------------------------------------------
-
-
-class Server:
-    """A subprocess serving HTTP on 127.0.0.1, stopped (by its own pid) on exit."""
-
-    def __init__(self, command: list[str], env: dict, port: int, log: Path, health: str, cwd=ROOT):
-        self.port, self.health = port, health
-        self.log = open(log, "ab")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(command, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    @property
-    def base(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}; see {self.log.name}")
-            try:
-                if http_get(self.base + self.health)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"server did not answer within {timeout} s; see {self.log.name}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
-
-    def __enter__(self):
-        self.wait_ready()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-
-def app_env(url: str) -> dict:
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DEBUG": "0",
-        # Served over plain http on loopback: production's https redirect would answer every request 301.
-        "SECURE_SSL_REDIRECT": "0",
-        "SECRET_KEY": SECRET_KEY,
-        "ALLOWED_HOSTS": HOST,
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def gunicorn(url: str, workers: int, log: Path) -> Server:
-    port = free_port()
-    env = {**app_env(url), "GUNICORN_BIND": f"{HOST}:{port}", "WEB_CONCURRENCY": str(workers)}
-    executable = str(Path(sys.executable).with_name("gunicorn"))
-    return Server([executable, "registry.wsgi"], env, port, log, "/healthz")
-
-
-def datasette(db_path: Path, metadata: Path, log: Path) -> Server:
-    port = free_port()
-    executable = DATASETTE_VENV / "bin" / "datasette"
-    command = [
-        str(executable),
-        "serve",
-        "-i",
-        str(db_path),
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--metadata",
-        str(metadata),
-        # Let every facet finish, so both sides do the same work (the defaults would time them out).
-        "--setting",
-        "facet_time_limit_ms",
-        "20000",
-        "--setting",
-        "sql_time_limit_ms",
-        "60000",
-    ]
-    return Server(command, {**os.environ}, port, log, "/-/versions.json")
-
-
-def ensure_datasette_venv(log=print) -> Path:
-    executable = DATASETTE_VENV / "bin" / "datasette"
-    if not executable.exists():
-        log("Creating bench/out/venv-datasette from bench/requirements.txt…")
-        subprocess.run([sys.executable, "-m", "venv", str(DATASETTE_VENV)], check=True, timeout=300)
-        subprocess.run(
-            [
-                str(DATASETTE_VENV / "bin" / "pip"),
-                "install",
-                "--quiet",
-                "-r",
-                str(BENCH / "requirements.txt"),
-            ],
-            check=True,
-            timeout=900,
-        )
-    return executable
-
-
-def wrk(url: str, duration: int, threads: int = 2, connections: int = 16) -> dict:
-    """wrk -t2 -c16 -dNs --latency: requests/s, p99 and errors (socket errors + non-2xx/3xx)."""
-    if not shutil.which("wrk"):
-        return {"available": False, "reason": "wrk not installed (apt-get install -y wrk)"}
-    assert urllib.parse.urlsplit(url).hostname == HOST
-    result = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", url],
-        capture_output=True,
-        text=True,
-        timeout=duration + 120,
-    )
-    text = result.stdout
-    parsed = parse_wrk(text)
-    parsed["raw"] = text + result.stderr
-    parsed["command"] = f"wrk -t{threads} -c{connections} -d{duration}s --latency"
-    return parsed
-
-
-def parse_wrk(text: str) -> dict:
-    def to_ms(value: str) -> float:
-        number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
-        return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
-
-    out = {"available": True}
-    if match := re.search(r"Requests/sec:\s+([\d.]+)", text):
-        out["requests_per_s"] = float(match.group(1))
-    if match := re.search(r"^\s+99%\s+(\S+)", text, re.MULTILINE):
-        out["p99_ms"] = round(to_ms(match.group(1)), 1)
-    if match := re.search(r"^\s+50%\s+(\S+)", text, re.MULTILINE):
-        out["p50_ms"] = round(to_ms(match.group(1)), 1)
-    if match := re.search(r"(\d+) requests in", text):
-        out["requests"] = int(match.group(1))
-    socket_errors = 0
-    if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text):
-        socket_errors = sum(int(g) for g in match.groups())
-    non_2xx = int(match.group(1)) if (match := re.search(r"Non-2xx or 3xx responses: (\d+)", text)) else 0
-    out["socket_errors"], out["non_2xx"] = socket_errors, non_2xx
-    out["errors"] = socket_errors + non_2xx
-    if not out.get("requests"):
-        out["p99_ms"] = None  # nothing completed: no latency to report, and not a pass
-    return out
 
 
 # --- Exports ------------------------------------------------------------------------------------

@@ -150,20 +150,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
-# Per-process memory cache for listing totals and facet counts (agreements.caching); each gunicorn
-# worker warms its own. The entries are invalidated by data version, so no shared cache is needed.
+# Listing totals, facet counts and whole listing pages (agreements.caching), keyed by the data
+# version, which lives in the database: every worker and every host sees a commit at its next
+# request, so a per-process cache never serves another answer than a shared one would. Per process
+# by default, bounded by bytes (a page is ~120 KB, a facet result 12-125 KB); with REDIS_URL, one
+# Redis holds them for all workers and hosts (its own `maxmemory` policy bounds it: set
+# `maxmemory-policy allkeys-lru`).
+REDIS_URL = os.getenv("REDIS_URL", "").strip()
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://; got {REDIS_URL!r}")
+
+
+def shared_or_local(name: str, megabytes_variable: str) -> dict:
+    if REDIS_URL:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"registry:{name}",
+        }
+    return {
+        "BACKEND": "agreements.sizedcache.SizedLocMemCache",
+        "LOCATION": name,
+        "OPTIONS": {"MAX_BYTES": envint(megabytes_variable, "64") * 1024 * 1024, "MAX_ENTRIES": 1_000_000},
+    }
+
+
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", "2000")},
-    },
-    # Whole rendered listing pages (about 120 KB each), hence far fewer entries.
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pages",
-        "OPTIONS": {"MAX_ENTRIES": envint("PAGE_CACHE_MAX_ENTRIES", "200")},
-    },
-    # The valid region, sector and country codes, checked on every filtered request.
+    "default": shared_or_local("default", "CACHE_MAX_MB"),
+    "pages": shared_or_local("pages", "PAGE_CACHE_MAX_MB"),
+    # The valid region, sector and country codes, checked on every filtered request: small, per process.
     "reference": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "reference"},
 }
 

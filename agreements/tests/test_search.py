@@ -1,11 +1,12 @@
 """Russian search: morphology-aware on PostgreSQL (tsvector 'russian') and SQLite (Snowball stems)."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from agreements import facets, views
 from agreements.filters import public_filterset
-from agreements.models import PartyAlias
+from agreements.models import Agreement, PartyAlias
 from agreements.search import refresh_search_fields, stems
 
 from .factories import make_agreement, make_party
@@ -108,3 +109,41 @@ def test_it_lists_search_pages_in_the_order_sql_ranks_them(client, db, settings,
     assert shown == expected and len(expected) >= 3
     # Pages within the ranked head came from the ranks; the others from their own query.
     assert from_ranks == list(range(1, pages + 1) if head >= len(expected) else [1])
+
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_it_keeps_the_sqlite_index_in_step_with_the_stems(client):
+    agreement = make_agreement(title="Соглашение о поставках удобрений")
+    assert found(client, "удобрения") == [agreement.slug]
+    Agreement.objects.filter(pk=agreement.pk).update(title="Соглашение о поставках зерна")
+    refresh_search_fields(Agreement.objects.filter(pk=agreement.pk))
+    assert found(client, "удобрения") == []
+    assert found(client, "зерно") == [agreement.slug]
+    agreement.delete()
+    assert found(client, "зерно") == []
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_it_searches_sqlite_through_the_index_not_a_scan(client):
+    make_agreement(title="Соглашение о поставках удобрений")
+    filterset = public_filterset({"q": "удобрений"})
+    assert filterset.is_valid()
+    with connection.cursor() as cursor:
+        sql, params = filterset.qs.query.sql_with_params()
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "VIRTUAL TABLE INDEX" in plan, plan
+    assert "search_stems" not in sql.split("WHERE", 1)[1].split("ORDER BY")[0].replace("INSTR", ""), sql
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_it_matches_a_stem_only_at_a_word_start(client):
+    agreement = make_agreement(title="Соглашение о переработке зерна")
+    assert found(client, "работа") == []  # «работ» is inside «переработк», not at its start
+    assert found(client, "переработка") == [agreement.slug]
