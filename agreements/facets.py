@@ -299,3 +299,15 @@ def facet_counts(filterset: AgreementFilter) -> FacetCounts:
     matching = without(None)
     ranked = ranked_head(index, ranks, matching) if ranks is not None else None
     return FacetCounts(matching.bit_count(), facets, ranked, matching, index.token)
+
+
+def region_names(counts: FacetCounts) -> dict[str, str]:
+    """Every region's name (code → localized name), those no agreement names included: from the index
+    the counts came from when this process holds it (no query), else from the Region table."""
+    built = _built
+    if built is not None and built[2].token == counts.token:
+        return {code: str(localized(*names)) for code, names in built[2].labels["region"].items()}
+    return {
+        code: str(localized(name_ru, name_en))
+        for code, name_ru, name_en in Region.objects.values_list("code", "name_ru", "name_en")
+    }
