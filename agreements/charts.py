@@ -29,7 +29,6 @@ DEFAULT_BAR_SPAN = 70
 LABEL_CHARS = 46  # longer labels are cut in the SVG (the table beside it has them whole)
 
 TITLES = {
-    "region": gettext_lazy("Соглашения по регионам"),
     "sector": gettext_lazy("По отраслям (разделы NACE)"),
     "country": gettext_lazy("По стране реализации"),
     "kind": gettext_lazy("По виду документа"),
