@@ -331,3 +331,17 @@ def facet_counts(filterset: AgreementFilter) -> FacetCounts:
     matching = without(None)
     ranked = ranked_head(index, ranks, matching) if ranks is not None else None
     return FacetCounts(matching.bit_count(), facets, ranked, matching, index.token, coverage)
+
+
+def region_names(counts: FacetCounts) -> dict[str, str]:
+    """Every region's name (code → localized name), those no agreement names included: from the index
+    the counts came from when this process holds it (no query), else from the Region table."""
+    built = builds.built
+    if built is not None and built.index.token == counts.token:
+        return {code: str(localized(*names)) for code, names in built.index.labels["region"].items()}
+    return {
+        code: str(localized(name_ru, name_en, name_kk))
+        for code, name_ru, name_en, name_kk in Region.objects.values_list(
+            "code", "name_ru", "name_en", "name_kk"
+        )
+    }

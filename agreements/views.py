@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import exports, querystrings, throttle
+from . import charts, exports, querystrings, throttle
 from .caching import cached, etag_from_data_version
 from .countries import agreement_countries
-from .facets import FacetCounts, facet_counts, ids_in_listing_order
+from .facets import FacetCounts, facet_counts, ids_in_listing_order, region_names
 from .filters import DEFAULT_SORT, SORT_LABELS, AgreementFilter, public_filterset
 from .hints import Hints, hints
 from .listing import listed, listed_in_order
@@ -162,6 +162,7 @@ def render_listing(request, filterset: AgreementFilter) -> str:
     counts, sidebar, labels, found_hints = cached(
         "listing", filters, lambda: facet_sidebar(filterset, filters)
     )
+    overview = cached("listing-overview", filters, lambda: listing_overview(counts, filters))
     page, page_message = paginate(request, filterset.qs, settings.AGREEMENTS_PER_PAGE, count=counts.total)
     # The page holds the listed items, not its lazy query: the template's {% if page... %} would run
     # that query a second time.
@@ -178,6 +179,7 @@ def render_listing(request, filterset: AgreementFilter) -> str:
         "chips": active_chips,
         "hints": found_hints,
         "relaxations": relaxations(found_hints, active_chips),
+        "overview": overview,
         "sort_key": filterset.sort_key,
         "sorts": [
             {"key": key, "label": label, "url": querystrings.encode({**params, "sort": key})}
@@ -192,6 +194,21 @@ def render_listing(request, filterset: AgreementFilter) -> str:
         "page_links": querystrings.page_links(params, page),
     }
     return render_to_string("agreements/agreement_list.html", context, request=request)
+
+
+def listing_overview(counts: FacetCounts, filters: dict) -> str:
+    """The map and two charts of the filtered set, drawn from the facet counts: no query of its own."""
+    data = charts.listing_overview(counts.facets, region_names(counts), filters, reverse("agreement_list"))
+    return render_to_string("agreements/_listing_overview.html", data)
+
+
+def home_overview() -> str:
+    """The whole registry's map and charts (cached: the forums' dates and figures are read here)."""
+    everything = public_filterset({})
+    everything.is_valid()
+    counts = facet_counts(everything)
+    data = charts.home_overview(counts.facets, region_names(counts), reverse("agreement_list"))
+    return render_to_string("agreements/_home_overview.html", data)
 
 
 def attach_urls(option, name, params, list_url):
@@ -325,6 +342,7 @@ def home(request):
             "regions": regions[:12],
             "sectors": sectors[:12],
             "latest": listed(public.order_by("-created")[:5]),
+            "overview": cached("home-overview", {}, home_overview),
         },
     )
 
