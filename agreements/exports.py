@@ -337,9 +337,29 @@ class _Lines(list):
     write = list.append
 
 
-def csv_stream(records) -> Iterator[str]:
+#: ``?sep=`` of the CSV export: the comma (the default) or, for Excel with Russian regional settings,
+#: the semicolon. Excel there splits a CSV on «;» and reads «1500000,50» as a number, so that
+#: variant also writes amounts with a decimal comma.
+CSV_SEPARATORS = {",": ",", "comma": ",", ";": ";", "semicolon": ";"}
+
+
+def csv_separator(values: list[str]) -> str | None:
+    """The separator ``?sep=`` asks for (a comma without it), or ``None`` for anything else."""
+    if not values:
+        return ","
+    if len(values) > 1:
+        return None
+    return CSV_SEPARATORS.get(values[0].strip().lower())
+
+
+def decimal_comma(value) -> str:
+    return "" if value is None else format(value, "f").replace(".", ",")
+
+
+def csv_stream(records, separator: str = ",") -> Iterator[str]:
     lines = _Lines()
-    writer = csv.writer(lines)
+    writer = csv.writer(lines, delimiter=separator)
+    amount = next(index for index, column in enumerate(COLUMNS) if column.key == "amount")
     writer.writerow(headers())
     # UTF-8 with a byte order mark: Excel then opens Cyrillic correctly.
     yield "\ufeff" + lines.pop()
@@ -348,6 +368,8 @@ def csv_stream(records) -> Iterator[str]:
         values = list(values)
         for index in checked:
             values[index] = csv_safe(values[index])
+        if separator == ";":
+            values[amount] = decimal_comma(values[amount])
         writer.writerow(values)
         if len(lines) >= 500:
             yield "".join(lines)
@@ -376,7 +398,15 @@ def json_stream(records, filterset, params, listing_url) -> Iterator[str]:
     yield "]}"
 
 
-def stream(extension: str, filterset, params: dict, base_url: str, listing_url: str, language: str) -> Stream:
+def stream(
+    extension: str,
+    filterset,
+    params: dict,
+    base_url: str,
+    listing_url: str,
+    language: str,
+    separator: str = ",",
+) -> Stream:
     """The export's chunks. The query has run and its first row is read when this returns (it raises
     DatabaseError otherwise); a failure later raises out of the stream, so the server drops the
     connection without the final chunk and the client sees an error, not a complete-looking file."""
@@ -384,7 +414,7 @@ def stream(extension: str, filterset, params: dict, base_url: str, listing_url: 
     if extension == "xlsx":
         chunks = xlsx_stream(records, filterset, params, listing_url)
     elif extension == "csv":
-        chunks = csv_stream(records)
+        chunks = csv_stream(records, separator)
     else:
         chunks = json_stream(records, filterset, params, listing_url)
     return Stream(chunks, records, language)
