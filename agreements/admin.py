@@ -16,6 +16,7 @@ from .announcements.admin import AnnouncementImportMixin
 from .forms import (
     AgreementAdminForm,
     AgreementPartyFormSet,
+    LabelledInlineFormSet,
     OptimisticLockForm,
     PartyMergeForm,
     RegistryModelForm,
@@ -197,6 +198,7 @@ class SectorAdmin(SuperuserEditsOnlyMixin, RegistryAdminMixin, RegistryImportExp
 class PartyAliasInline(admin.TabularInline):
     model = PartyAlias
     form = RegistryModelForm
+    formset = LabelledInlineFormSet
     extra = 1
 
 
@@ -290,6 +292,7 @@ class AgreementPartyInline(admin.TabularInline):
 class StatusChangeInline(admin.TabularInline):
     model = StatusChange
     form = RegistryModelForm
+    formset = LabelledInlineFormSet
     extra = 1
     fields = ["status", "date", "note", "source", "source_url"]
     autocomplete_fields = ["source"]
@@ -301,7 +304,14 @@ class AgreementAdmin(AnnouncementImportMixin, RegistryImportExportMixin, Registr
     form = AgreementAdminForm
     resource_classes = [resources.AgreementResource]
     list_display = ["title", "kind", "status", "forum", "signed_on", "is_published"]
-    list_filter = ["is_published", "status", "kind", "forum", "regions__country"]
+    # Only the countries agreements' regions are in, not all 249.
+    list_filter = [
+        "is_published",
+        "status",
+        "kind",
+        "forum",
+        ("regions__country", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["forum"]
     # Searched through the Russian full-text index (get_search_results), not LIKE over every row.
     search_fields = ["title"]

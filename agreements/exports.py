@@ -19,9 +19,11 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import xlsx
 from .filters import AgreementFilter, CountryLink, RegionLink, SectorLink
 from .models import Agreement, AgreementParty, Country, Party, Region, Sector, localized_column
 from .xlsx import Sheet, stream_xlsx
@@ -36,9 +38,19 @@ class Column:
     key: str
     header: str
     width: int
+    # How the staff import (resources.AgreementResource) reads the column back: the Resource field it
+    # fills (the Russian header is that field's column name, tests/test_import_public_export.py
+    # checks), RECORD_LINK (the record's address: it finds the record), or None (a value the site
+    # derives: ignored, with a note on the import's preview).
+    imports: str | None
     # Dates, amounts and the site's own links cannot start with a formula character; every other
     # cell is checked in a CSV (see csv_safe).
     app_built: bool = False
+    # In XLSX: "link" (an http(s) address becomes a hyperlink) or "amount" (thousands separators).
+    xlsx: str = ""
+
+
+RECORD_LINK = "link"
 
 
 class Context:
@@ -58,20 +70,22 @@ class Context:
 
 
 COLUMNS = [
-    Column("url", gettext_lazy("Ссылка"), 45, app_built=True),
-    Column("title", gettext_lazy("Название"), 60),
-    Column("kind", gettext_lazy("Вид документа"), 28),
-    Column("status", gettext_lazy("Статус"), 16),
-    Column("signed_on", gettext_lazy("Дата подписания"), 14, app_built=True),
-    Column("forum", gettext_lazy("Форум"), 40),
-    Column("parties", gettext_lazy("Стороны"), 70),
-    Column("regions", gettext_lazy("Регионы реализации"), 40),
-    Column("countries", gettext_lazy("Страны реализации"), 24),
-    Column("sectors", gettext_lazy("Отрасли (NACE Rev.2)"), 45),
-    Column("amount", gettext_lazy("Сумма"), 16, app_built=True),
-    Column("currency", gettext_lazy("Валюта"), 9),
-    Column("subject", gettext_lazy("Предмет"), 70),
-    Column("source", gettext_lazy("Источник"), 45),
+    Column("url", gettext_lazy("Ссылка"), 45, RECORD_LINK, app_built=True, xlsx="link"),
+    Column("title", gettext_lazy("Название"), 60, "title"),
+    Column("kind", gettext_lazy("Вид документа"), 28, "kind"),
+    Column("status", gettext_lazy("Статус"), 16, "status"),
+    Column("signed_on", gettext_lazy("Дата подписания"), 14, "signed_on", app_built=True),
+    Column("forum", gettext_lazy("Форум"), 40, "forum"),
+    Column("parties", gettext_lazy("Стороны"), 70, "parties"),
+    Column("regions", gettext_lazy("Регионы реализации"), 40, "regions"),
+    Column("countries", gettext_lazy("Страны реализации"), 24, "countries"),
+    Column("sectors", gettext_lazy("Отрасли (NACE Rev.2)"), 45, "sectors"),
+    # The currency in the column beside the amount: records of one export hold different currencies.
+    Column("amount", gettext_lazy("Сумма"), 16, "amount", app_built=True, xlsx="amount"),
+    Column("currency", gettext_lazy("Валюта"), 9, "currency"),
+    Column("subject", gettext_lazy("Предмет"), 70, "subject"),
+    # The record's own source link, else its source's: not the Resource's «Источник» (a source's slug).
+    Column("source", gettext_lazy("Источник (ссылка)"), 45, None, xlsx="link"),
 ]
 
 
@@ -311,17 +325,36 @@ def filter_description(filterset: AgreementFilter, params: dict, listing_url: st
     return described
 
 
+def columns_for(kind: str) -> tuple[int, ...]:
+    return tuple(index for index, column in enumerate(COLUMNS) if column.xlsx == kind)
+
+
 def xlsx_stream(records, filterset, params, listing_url) -> Iterator[bytes]:
-    sheets = [
-        Sheet(_("Соглашения"), headers(), records, widths=[c.width for c in COLUMNS]),
-        Sheet(
-            _("Фильтр"),
-            [_("Параметр"), _("Значение")],
-            filter_description(filterset, params, listing_url),
-            widths=[30, 80],
-        ),
-    ]
-    return stream_xlsx(sheets, timezone.now())
+    agreements = Sheet(
+        _("Соглашения"),
+        headers(),
+        records,
+        widths=[c.width for c in COLUMNS],
+        link_columns=columns_for("link"),
+        amount_columns=columns_for("amount"),
+    )
+
+    def described():
+        yield from filter_description(filterset, params, listing_url)
+        if agreements.links_dropped:  # known by now: this sheet is written after the first
+            yield [
+                _("Ссылки"),
+                _("Адресов, оставленных текстом (Excel держит не больше %(n)s ссылок на лист): %(dropped)s")
+                % {
+                    "n": number_format(xlsx.MAX_LINKS, force_grouping=True),
+                    "dropped": number_format(agreements.links_dropped, force_grouping=True),
+                },
+            ]
+
+    description = Sheet(
+        _("Фильтр"), [_("Параметр"), _("Значение")], described(), widths=[30, 80], link_columns=(1,)
+    )
+    return stream_xlsx([agreements, description], timezone.now())
 
 
 def csv_safe(value) -> str:
@@ -338,9 +371,29 @@ class _Lines(list):
     write = list.append
 
 
-def csv_stream(records) -> Iterator[str]:
+#: ``?sep=`` of the CSV export: the comma (the default) or, for Excel with Russian regional settings,
+#: the semicolon. Excel there splits a CSV on «;» and reads «1500000,50» as a number, so that
+#: variant also writes amounts with a decimal comma.
+CSV_SEPARATORS = {",": ",", "comma": ",", ";": ";", "semicolon": ";"}
+
+
+def csv_separator(values: list[str]) -> str | None:
+    """The separator ``?sep=`` asks for (a comma without it), or ``None`` for anything else."""
+    if not values:
+        return ","
+    if len(values) > 1:
+        return None
+    return CSV_SEPARATORS.get(values[0].strip().lower())
+
+
+def decimal_comma(value) -> str:
+    return "" if value is None else format(value, "f").replace(".", ",")
+
+
+def csv_stream(records, separator: str = ",") -> Iterator[str]:
     lines = _Lines()
-    writer = csv.writer(lines)
+    writer = csv.writer(lines, delimiter=separator)
+    amount = next(index for index, column in enumerate(COLUMNS) if column.key == "amount")
     writer.writerow(headers())
     # UTF-8 with a byte order mark: Excel then opens Cyrillic correctly.
     yield "\ufeff" + lines.pop()
@@ -349,6 +402,8 @@ def csv_stream(records) -> Iterator[str]:
         values = list(values)
         for index in checked:
             values[index] = csv_safe(values[index])
+        if separator == ";":
+            values[amount] = decimal_comma(values[amount])
         writer.writerow(values)
         if len(lines) >= 500:
             yield "".join(lines)
@@ -377,7 +432,15 @@ def json_stream(records, filterset, params, listing_url) -> Iterator[str]:
     yield "]}"
 
 
-def stream(extension: str, filterset, params: dict, base_url: str, listing_url: str, language: str) -> Stream:
+def stream(
+    extension: str,
+    filterset,
+    params: dict,
+    base_url: str,
+    listing_url: str,
+    language: str,
+    separator: str = ",",
+) -> Stream:
     """The export's chunks. The query has run and its first row is read when this returns (it raises
     DatabaseError otherwise); a failure later raises out of the stream, so the server drops the
     connection without the final chunk and the client sees an error, not a complete-looking file."""
@@ -385,7 +448,7 @@ def stream(extension: str, filterset, params: dict, base_url: str, listing_url: 
     if extension == "xlsx":
         chunks = xlsx_stream(records, filterset, params, listing_url)
     elif extension == "csv":
-        chunks = csv_stream(records)
+        chunks = csv_stream(records, separator)
     else:
         chunks = json_stream(records, filterset, params, listing_url)
     return Stream(chunks, records, language)

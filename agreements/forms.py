@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from .models import MIN_PUBLISHED_PARTIES, Agreement
@@ -128,7 +129,22 @@ class AgreementAdminForm(OptimisticLockForm):
         ]
 
 
-class AgreementPartyFormSet(forms.BaseInlineFormSet):
+class LabelledInlineFormSet(forms.BaseInlineFormSet):
+    """A tabular inline's fields named for assistive technology: the table's column headers are no
+    <label>, so each input, select and «Удалить» box gets its field's label as aria-label (the
+    autocomplete widgets pass it on to what select2 draws: static/registry-admin/a11y.js)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            if field.widget.is_hidden:
+                continue
+            # An autocomplete is wrapped (RelatedFieldWidgetWrapper): the inner widget renders the select.
+            for widget in {field.widget, getattr(field.widget, "widget", field.widget)}:
+                widget.attrs.setdefault("aria-label", capfirst(str(field.label)))
+
+
+class AgreementPartyFormSet(LabelledInlineFormSet):
     """The parties of one agreement: each once, and at least two before it can be published."""
 
     def clean(self):

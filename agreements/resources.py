@@ -18,6 +18,7 @@ from import_export import fields
 
 from .imports.base import RegistryResource
 from .imports.cells import cell_text
+from .imports.public_export import PublicExportColumns
 from .imports.widgets import (
     AmountWidget,
     BooleanWidget,
@@ -133,7 +134,7 @@ class ForumResource(RegistryResource):
         fields = ["slug", "title", "number", "city", "start_date", "end_date", "theme", "description"]
 
 
-class AgreementResource(RegistryResource):
+class AgreementResource(PublicExportColumns, RegistryResource):
     """Agreements with their parties, regions, countries and sectors, one agreement per row.
 
     ``slug`` identifies the row: an existing slug updates that agreement, a new one creates it, a
@@ -171,7 +172,7 @@ class AgreementResource(RegistryResource):
     )
     sectors = RelationField(
         attribute="sectors",
-        column_name="Отрасли",
+        column_name="Отрасли (NACE Rev.2)",
         widget=RelationWidget("sectors", "sector", "code", commas=True),
     )
     source = fields.Field(
@@ -193,7 +194,7 @@ class AgreementResource(RegistryResource):
         "parties": ("участники",),
         "regions": ("регионы",),
         "countries": ("страны",),
-        "sectors": ("отрасли (nace)", "nace"),
+        "sectors": ("отрасли", "отрасли (nace)", "nace"),
     }
 
     class Meta(RegistryResource.Meta):
@@ -231,6 +232,7 @@ class AgreementResource(RegistryResource):
         return queryset.select_related("forum", "source").prefetch_related(*self.related)
 
     def prepare_rows(self, rows) -> None:
+        self.read_links(rows)  # before super() derives blank slugs from titles
         super().prepare_rows(rows)
         self.same_titles = {}
         # A derived slug that finds nothing, while an agreement with that very title exists, means the
@@ -245,6 +247,7 @@ class AgreementResource(RegistryResource):
                     self.same_titles[number] = slug
 
     def before_import_row(self, row, row_number=None, **kwargs):
+        self.check_link(row_number)
         super().before_import_row(row, row_number=row_number, **kwargs)
         slug = self.same_titles.get(self.file_rows[row_number - 1]) if row_number else None
         if slug:

@@ -372,6 +372,12 @@ def agreement_export(request, extension):
 
     Everything that can be refused is refused before the first byte (a bad filter 400, too many
     exports 429, no database 503); HEAD gets the headers alone, without reading a row."""
+    separator = exports.csv_separator(request.GET.getlist("sep"))
+    if separator is None:
+        message = _("Запрос не понят: sep — «semicolon» (или «;») либо «comma» (или «,»), один раз.")
+        return export_refusal(request, message, 400)
+    if "sep" in request.GET and extension != "csv":
+        return export_refusal(request, _("Запрос не понят: разделитель sep бывает только у CSV."), 400)
     filterset = public_filterset(request.GET)
     if not filterset.is_valid():
         problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items())
@@ -392,7 +398,9 @@ def agreement_export(request, extension):
     try:
         content = throttle.stream_in_slot(
             request,
-            lambda: exports.stream(extension, filterset, params, base_url, listing_url, get_language()),
+            lambda: exports.stream(
+                extension, filterset, params, base_url, listing_url, get_language(), separator
+            ),
         )
     except throttle.Refused as refused:
         return export_refusal(request, refused.message, refused.status, refused.retry_after)

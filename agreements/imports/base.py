@@ -105,6 +105,8 @@ class RegistryResource(resources.ModelResource):
     slug_from = None
     #: Added to the message about a file too large for the admin.
     large_file_hint = ""
+    #: The pseudo-column of :meth:`other_columns` that identifies a record by its address on the site.
+    LINK = "@link"
 
     class Meta:
         skip_unchanged = True
@@ -127,6 +129,7 @@ class RegistryResource(resources.ModelResource):
         self.derived = set()
         self.same_titles = {}
         self.notes = []
+        self.other_headers = {}  # pseudo-column -> the header it has in the file
 
     @classmethod
     def get_result_class(cls):
@@ -155,9 +158,14 @@ class RegistryResource(resources.ModelResource):
                     aliases.setdefault(header_key(spelling), field.column_name)
         return aliases
 
+    def other_columns(self) -> dict[str, tuple[str | None, str]]:
+        """Headers that name no field but are known: header key → (pseudo-column, or ``None`` for
+        a column ignored, and the preview's note on it, with ``{header}`` and ``{letter}``)."""
+        return {}
+
     def error_columns(self) -> dict[str, str]:
         """Error keys (field and attribute names) to the column headers staff see."""
-        columns = {}
+        columns = dict(self.other_headers)
         for name, field in self.fields.items():
             columns[name] = field.column_name
             if field.attribute:
@@ -170,14 +178,23 @@ class RegistryResource(resources.ModelResource):
 
     def read_headers(self, dataset) -> list:
         """The column of each header (``None`` for blank ones), or ImportFileError naming what is wrong."""
-        aliases = self.header_aliases()
+        aliases, others = self.header_aliases(), self.other_columns()
         columns, unknown, unnamed, repeated = [], [], [], []
+        self.other_headers = {}
         for position, header in enumerate(dataset.headers or []):
             letter = get_column_letter(position + 1)
             column = None
             if is_blank(header):
                 if any(not is_blank(values[position]) for values in dataset):
                     unnamed.append(letter)
+            elif header_key(header) in others and header_key(header) not in aliases:
+                column, note = others[header_key(header)]
+                if column in self.other_headers:
+                    repeated.append(cell_text(header).strip())
+                    column = None
+                elif column:
+                    self.other_headers[column] = cell_text(header).strip()
+                self.notes.append(note.format(header=cell_text(header).strip(), letter=letter))
             else:
                 column = aliases.get(header_key(header))
                 if column is None:

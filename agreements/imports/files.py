@@ -134,6 +134,15 @@ class _RowChecker:
                 )
 
 
+#: What a cell of the site's CSV export may start with behind the apostrophe that keeps Excel from
+#: running it as a formula (exports.csv_safe); Excel itself drops that apostrophe, and so does the import.
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def _unmarked(value: str) -> str:
+    return value[1:] if value[:1] == "'" and value[1:2] in _FORMULA_STARTS else value
+
+
 def _trimmed(values) -> list:
     """A row without trailing blanks: Excel's formatted-but-empty cells cost nothing later."""
     values = list(values)
@@ -420,7 +429,7 @@ def read_csv(data: bytes, encoding: str | None = None, limits: Limits | None = N
         for number, row in enumerate(reader, start=1):
             checker.check(number, row)
             if rows or not all(is_blank(v) for v in row):  # blank lines above the headers are dropped
-                rows.append(_trimmed(row))
+                rows.append(_trimmed(map(_unmarked, row)))
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise ImportFileError(

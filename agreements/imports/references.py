@@ -5,16 +5,37 @@ records raises :class:`NotFound` with a Russian message that suggests close spel
 """
 
 import difflib
+import functools
 import re
 from collections import defaultdict
 
 from django.utils import translation
+from django.utils.translation import gettext
 
 from .cells import cell_text, nace_code, name_key
 
 
+@functools.cache
+def international() -> frozenset[str]:
+    """How the public export names a party without a country, in each language it is written in."""
+    spellings = set()
+    for language in ("ru", "en", "kk"):
+        with translation.override(language):
+            spellings.add(name_key(gettext("международная организация")))
+    return frozenset(spellings)
+
+
 class NotFound(LookupError):
-    pass
+    """Nothing (or several) found. ``more`` adds close spellings, computed only if the message is read:
+    a list cell is matched piece by piece (see widgets.resolve_runs), and most misses there are
+    expected and silent."""
+
+    def __init__(self, message: str, more=None):
+        super().__init__(message)
+        self.message, self.more = message, more
+
+    def __str__(self):
+        return self.message + (self.more() if self.more else "")
 
 
 class NameIndex:
@@ -52,6 +73,24 @@ class NameIndex:
 
 def _quoted(items) -> str:
     return ", ".join(f"«{item}»" for item in items)
+
+
+_REGION_NOT_FOUND = (
+    "Регион «{text}» не найден: укажите код ISO 3166-2 (например, KZ-31) или название из справочника."
+)
+_REGION_AMBIGUOUS = "Регион «{text}» неоднозначен: подходят {options}. Укажите код ISO 3166-2."
+_CODED_REGION = re.compile(r"\s*(?P<code>[A-Za-z]{2}-[A-Za-z0-9]{1,3})\s+(?P<name>\S.*?)\s*")
+_CODED_SECTOR = re.compile(r"\s*(?P<code>[A-Ua-u]|\d{2})\s+(?P<name>[^\d\s].*?)\s*")
+
+
+def _named_as(obj, coded, names, what: str):
+    """The record a «code name» entry names, if the name is the code's own (in any language)."""
+    if name_key(coded["name"]) in {name_key(name) for name in names if name}:
+        return obj
+    raise NotFound(
+        f"{what} «{coded.group().strip()}»: код {obj.code} — это «{names[0]}». "
+        "Укажите код и его название из справочника или только код."
+    )
 
 
 class References:
@@ -131,22 +170,24 @@ class References:
         index = self._index(kind)
         found = index.find(text)
         if found is None:
-            close = index.suggestions(text)
-            maybe = f" Похожие: {_quoted(close)}." if close else ""
-            raise NotFound(not_found.format(text=text) + maybe)
+
+            def maybe():
+                close = index.suggestions(text)
+                return f" Похожие: {_quoted(close)}." if close else ""
+
+            raise NotFound(not_found.format(text=text), maybe)
         if isinstance(found, list):
             raise NotFound(ambiguous.format(text=text, options=_quoted(str(obj) for obj in found)))
         return found
 
     def region(self, text):
         match = re.search(r"\(([A-Za-z]{2}-[A-Za-z0-9]{1,3})\)\s*$", text)  # «Жамбылская область (KZ-31)»
-        return self._find(
-            "regions",
-            match.group(1) if match else text,
-            "Регион «{text}» не найден: укажите код ISO 3166-2 (например, KZ-31) "
-            "или название из справочника.",
-            "Регион «{text}» неоднозначен: подходят {options}. Укажите код ISO 3166-2.",
-        )
+        coded = _CODED_REGION.fullmatch(text)  # «KZ-31 Жамбылская область», as the public export writes
+        if coded and not match:
+            region = self._find("regions", coded["code"], _REGION_NOT_FOUND, _REGION_AMBIGUOUS)
+            names = (region.name_ru, region.name_en, region.name_kk)
+            return _named_as(region, coded, names, "Регион")
+        return self._find("regions", match.group(1) if match else text, _REGION_NOT_FOUND, _REGION_AMBIGUOUS)
 
     def country(self, text):
         return self._find(
@@ -157,6 +198,10 @@ class References:
         )
 
     def sector(self, text):
+        coded = _CODED_SECTOR.fullmatch(text)  # «C Обрабатывающие производства», as the public export writes
+        if coded and nace_code(text) is None:
+            sector = self.sector(coded["code"])
+            return _named_as(sector, coded, (sector.name_ru, sector.name_en), "Отрасль")
         code = nace_code(text)
         sector = self._find(
             "sectors",
@@ -192,6 +237,9 @@ class References:
     def parties(self) -> "PartyMatcher":
         return self._index("parties")
 
+    def countries_index(self) -> NameIndex:
+        return self._index("countries")
+
 
 class PartyMatcher:
     """Finds a party by slug, name, display name, short name or alias (case and quotes ignored)."""
@@ -199,20 +247,35 @@ class PartyMatcher:
     def __init__(self, parties):
         self.by_slug = {}
         self.by_name = defaultdict(dict)
+        self.by_display_name = defaultdict(dict)  # as the public export names parties
         for party in parties:
             self.by_slug[party.slug.casefold()] = party
+            self.by_display_name[name_key(party.display_name)][party.pk] = party
             names = [party.name, party.display_name, party.short_name]
             names += [alias.name for alias in party.aliases.all()]
             for name in names:
                 if name:
                     self.by_name[name_key(name)][party.pk] = party
 
-    def match(self, text):
-        """The party, or raises NotFound naming the problem in Russian."""
+    def match_exported(self, text, countries):
+        """The party the public export named «text (Country, …)»: its display name and country decide
+        first, so a party whose short name or alias is the same text does not make it ambiguous."""
+        named = list(self.by_display_name.get(name_key(text), {}).values())
+        found = [party for party in named if party.country_id in countries]
+        if len(found) == 1 or len(named) == 1:  # one namesake, or one at all (its country is checked)
+            return (found or named)[0]
+        return self.match(text, countries)
+
+    def match(self, text, countries=None):
+        """The party, or raises NotFound naming the problem in Russian. ``countries``, if given, is
+        the set of country ids (``None`` for an international organisation) that party may have:
+        it tells apart namesakes, as the public export's «Название (Страна, роль)» does."""
         slug = text.strip().casefold()
         if slug in self.by_slug:
             return self.by_slug[slug]
         found = list(self.by_name.get(name_key(text), {}).values())
+        if countries is not None and len(found) > 1:
+            found = [party for party in found if party.country_id in countries] or found
         if len(found) == 1:
             return found[0]
         if found:
@@ -220,14 +283,16 @@ class PartyMatcher:
             found.sort(key=lambda party: party.slug)
             options = ", ".join(f"{party.display_name} (slug {party.slug})" for party in found)
             raise NotFound(f"Участник «{text}» неоднозначен: подходят {options}. Укажите slug нужного.")
-        close = difflib.get_close_matches(name_key(text), list(self.by_name), n=3, cutoff=0.8)
-        maybe = ""
-        if close:
+
+        def maybe():
+            close = difflib.get_close_matches(name_key(text), list(self.by_name), n=3, cutoff=0.8)
             names = {party.display_name for key in close for party in self.by_name[key].values()}
-            maybe = f" Похожие: {_quoted(sorted(names))}."
+            return f" Похожие: {_quoted(sorted(names))}." if names else ""
+
         raise NotFound(
             f"Участник «{text}» не найден: укажите полное или краткое название, вариант написания или "
-            f"slug существующего участника (новых добавляют в разделе «Участники»).{maybe}"
+            "slug существующего участника (новых добавляют в разделе «Участники»).",
+            maybe,
         )
 
     def label(self, party) -> str:

@@ -24,7 +24,7 @@ from .cells import (
     russian_labels,
     split_list,
 )
-from .references import NotFound
+from .references import NotFound, international
 
 
 class TextWidget(widgets.Widget):
@@ -158,13 +158,9 @@ class RelationWidget(widgets.Widget):
         self.commas = commas  # codes never contain commas, so a comma separates them too
 
     def clean(self, value, row=None, **kwargs):
+        find = getattr(self.refs, self.lookup)
         found, problems = [], []
-        for entry in split_list(value, commas=self.commas):
-            try:
-                obj = getattr(self.refs, self.lookup)(entry)
-            except NotFound as exc:
-                problems.append(str(exc))
-                continue
+        for obj in resolve_runs(split_list(value), find, problems, commas=self.commas):
             if obj not in found:
                 found.append(obj)
         if problems:
@@ -182,6 +178,35 @@ class RelationWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         return "; ".join(sorted(getattr(item, self.code) for item in value or ()))
+
+
+def resolve_runs(pieces: list[str], find, problems: list, commas=False) -> list:
+    """The records a list cell names. Names themselves may hold the separators («Сбор, обработка и
+    утилизация отходов; обработка вторичного сырья»), so a piece that finds nothing is tried joined
+    with the pieces after it; then, where codes may be separated by commas, split at its commas.
+    What still finds nothing goes to ``problems``."""
+    found, start = [], 0
+    while start < len(pieces):
+        for end in range(start + 1, len(pieces) + 1):
+            try:
+                found.append(find("; ".join(pieces[start:end])))
+            except NotFound as exc:
+                if end == start + 1:
+                    first = exc
+                continue
+            start = end
+            break
+        else:
+            parts = [part.strip() for part in pieces[start].split(",") if part.strip()] if commas else []
+            if len(parts) < 2:
+                problems.append(str(first))
+            for part in parts if len(parts) > 1 else ():
+                try:
+                    found.append(find(part))
+                except NotFound as exc:
+                    problems.append(str(exc))
+            start += 1
+    return found
 
 
 _ROLE = re.compile(r"^(?P<name>.*?)\s*\[(?P<role>[^\[\]]*)\]\s*$")
@@ -218,15 +243,7 @@ class PartiesWidget(widgets.Widget):
                 "например «АО «KAZNEX INVEST»; Лукойл лубрикантс [инвестор]»."
             )
         found, problems, seen = [], [], {}
-        for entry in entries:
-            match = _ROLE.match(entry)
-            name, role_text = (match["name"], match["role"].strip()) if match else (entry, "")
-            try:
-                role = self.role(role_text, name) if role_text else self.default_role
-                party = self.refs.parties.match(name)
-            except NotFound as exc:
-                problems.append(str(exc))
-                continue
+        for party, role, name in resolve_runs(entries, self.entry, problems):
             if party.pk in seen:
                 problems.append(f"Участник «{name}» указан дважды (уже есть как «{seen[party.pk]}»).")
                 continue
@@ -235,6 +252,55 @@ class PartiesWidget(widgets.Widget):
         if problems:
             raise ValueError(" ".join(problems))
         return found
+
+    def entry(self, text: str) -> tuple:
+        """``(party, role, name)`` for «Name», «Name [role]» or the public export's «Name (Country, role)»."""
+        match = _ROLE.match(text)
+        if match:
+            name, role_text = match["name"], match["role"].strip()
+            role = self.role(role_text, name) if role_text else self.default_role
+            return self.refs.parties.match(name), role, name
+        public = self.public_form(text)
+        if public is None:
+            return self.refs.parties.match(text), self.default_role, text
+        name, role, countries, country_text = public
+        try:
+            party = self.refs.parties.match_exported(name, countries)
+        except NotFound:
+            try:  # a name that itself ends in «(…, сторона)»
+                return self.refs.parties.match(text), self.default_role, text
+            except NotFound:
+                pass
+            raise
+        if party.country_id not in countries:
+            raise NotFound(
+                f"Участник «{name}»: в файле страна «{country_text}», а в реестре — "
+                f"«{party.country or 'международная организация'}». Исправьте страну или уберите скобки."
+            )
+        return party, role, name
+
+    def public_form(self, text: str):
+        """«Name (Country, role)», as the public export names a party: ``(name, role, country ids,
+        country)``, or ``None``. Names, countries («Виргинские острова (США)») and roles
+        («принимающая сторона (власти)») may hold parentheses, so known roles and countries decide."""
+        if not text.endswith(")"):
+            return None
+        if self._roles is None:
+            self._roles = choice_lookup(AgreementParty.Role)
+        head, comma, role_text = text[:-1].rpartition(", ")
+        role = self._roles.get(name_key(role_text))
+        if not comma or role is None:
+            return None
+        countries = self.refs.countries_index()
+        start = len(head)
+        while (start := head.rfind(" (", 0, start)) > 0:
+            name, country_text = head[:start].strip(), head[start + 2 :].strip()
+            if name_key(country_text) in international():
+                return name, role, {None}, country_text
+            country = countries.find(country_text)
+            if country is not None and not isinstance(country, list):
+                return name, role, {country.pk}, country_text
+        return None
 
     def current(self, instance) -> list:
         links = sorted(instance.party_links.all(), key=lambda link: (link.order, link.pk))

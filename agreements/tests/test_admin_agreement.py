@@ -225,3 +225,20 @@ def test_it_lists_200_agreements_in_a_constant_number_of_queries(admin_client, d
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = admin_client.get(CHANGELIST)
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_changelist_filters_by_the_countries_in_use_only(admin_client):
+    make_agreement(slug="kz", regions=["KZ-31"])
+    make_agreement(slug="ru", regions=["RU-MOS"])
+    make_agreement(slug="none")
+
+    response = admin_client.get(reverse("admin:agreements_agreement_changelist"))
+
+    assert response.status_code == 200
+    (country_filter,) = [f for f in response.context["cl"].filter_specs if f.field_path == "regions__country"]
+    assert sorted(label for _, label in country_filter.lookup_choices) == ["Казахстан", "Россия"]
+    filtered = admin_client.get(
+        reverse("admin:agreements_agreement_changelist"), {"regions__country__code__exact": "KZ"}
+    )
+    assert [a.slug for a in filtered.context["cl"].result_list] == ["kz"]

@@ -195,3 +195,17 @@ def test_it_shows_party_and_forum_histories_with_field_labels(admin_client):
         table = history_table(admin_client.get(history_url(record)))
         assert f"<strong>{label}</strong> До&nbsp;&rarr;&nbsp;После" in table
         assert "None" not in table
+
+
+@pytest.mark.django_db
+def test_it_shows_the_history_in_the_admins_language_whatever_the_browser_asks(admin_client):
+    # The admin is Russian only (no /en/admin/): an English browser gets the same Russian headings.
+    agreement = make_agreement(slug="a", title="Первая версия")
+    edit(admin_client, agreement, title="Вторая версия")
+
+    for language in ("ru", "en"):
+        table = history_table(admin_client.get(history_url(agreement), HTTP_ACCEPT_LANGUAGE=language))
+        assert '<th scope="col">Что изменилось</th>' in table and "<strong>Название:</strong>" in table
+        for english in ("None", "Changed by", "Change reason", "Date/time", "Object", "title:"):
+            assert english not in table, (language, english)
+    assert admin_client.get("/en" + history_url(agreement)).status_code == 404

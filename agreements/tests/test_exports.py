@@ -69,6 +69,7 @@ def test_it_writes_a_typed_xlsx_with_a_frozen_filtered_header(client, db):
         currency="USD",
         regions=["KZ-31"],
         sectors=["20"],
+        source_url="https://example.org/news?id=1&lang=ru",  # an ampersand: escaped in the .rels part
     )
     response, content = export(client, "xlsx", {"region": "KZ-31"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -83,6 +84,15 @@ def test_it_writes_a_typed_xlsx_with_a_frozen_filtered_header(client, db):
     assert record["Сумма"] == pytest.approx(1500000.50)
     assert record["Регионы реализации"] == "KZ-31 Жамбылская область"
     assert record["Ссылка"].endswith("/agreements/typed/")
+    links = {cell.column_letter: cell for cell in sheet[2] if cell.hyperlink}
+    assert sorted(links) == ["A", "N"]  # the record's page and its source: real hyperlinks
+    assert links["A"].hyperlink.target == record["Ссылка"] and links["A"].font.u == "single"
+    assert (
+        links["N"].hyperlink.target == record["Источник (ссылка)"] == "https://example.org/news?id=1&lang=ru"
+    )
+    amount = sheet.cell(2, header.index("Сумма") + 1)
+    assert amount.number_format == "#,##0.00"  # thousands separators, in the reader's own locale
+    assert header[header.index("Сумма") + 1] == "Валюта" and record["Валюта"] == "USD"
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == "A1:N2"
     assert sheet.column_dimensions["B"].width >= 40

@@ -39,9 +39,6 @@ class Command(BaseCommand):
                 dataset = read_file(file, encoding=encoding)
             except ImportFileError as exc:
                 raise CommandError(str(exc)) from None
-            for note in getattr(dataset, "import_notes", ()):
-                self.stdout.write(note)
-
             stream = getattr(self.stderr, "_out", self.stderr)
             with tqdm(
                 total=len(dataset),
@@ -54,6 +51,8 @@ class Command(BaseCommand):
                 resource = AgreementResource(progress=bar.update, diff=False)
                 result = resource.import_data(dataset, dry_run=dry_run, raise_errors=False)
 
+            for note in result.notes:  # how the file was read: its encoding, columns not imported
+                self.stdout.write(note)
             problems = result.problems()
             for problem in problems:
                 self.stderr.write(str(problem))
