@@ -162,7 +162,10 @@ def render_listing(request, filterset: AgreementFilter) -> str:
     counts, sidebar, labels, found_hints = cached(
         "listing", filters, lambda: facet_sidebar(filterset, filters)
     )
-    overview = cached("listing-overview", filters, lambda: listing_overview(counts, filters))
+    # An empty result gets its suggestions at the top, not a map of zeros above them.
+    overview = (
+        cached("listing-overview", filters, lambda: listing_overview(counts, filters)) if counts.total else ""
+    )
     page, page_message = paginate(request, filterset.qs, settings.AGREEMENTS_PER_PAGE, count=counts.total)
     # The page holds the listed items, not its lazy query: the template's {% if page... %} would run
     # that query a second time.
