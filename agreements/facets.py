@@ -2,37 +2,27 @@
 
 Counting in SQL took six GROUP BYs over 100,000+ link rows for every new filter: 0.6–2.2 s at
 100,000 agreements however the queries were shaped (bench/RESULTS.md). Instead, every published
-agreement gets a bit position, and every facet value (a region, a sector or section, a country, a
-kind, a status, a forum) a Python int whose set bits are the agreements that have it. A filter is
-AND/OR on those ints and a count is ``int.bit_count()``: every facet of a page in a few
-milliseconds. The index is rebuilt when the data version changes (any committed write), in the
+agreement gets a bit position, and every facet value a Python int whose set bits are the
+agreements that have it (facetindex.py). A filter is AND/OR on those ints and a count is
+``int.bit_count()``: every facet of a page in a few milliseconds. When the data version changes
+(any committed write) the index is updated from the changed agreements, or rebuilt in the
 background while requests are answered from the previous one (indexbuilds.py). Filters it does
 not hold (party, dates, search) run in SQL, once per page, and become one more bitset; a search
 brings its matches' ranks along, for the first pages in relevance order.
 """
 
-import functools
-import hashlib
 import heapq
-import operator
-from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import DatabaseError, connection
-from django.db.models import BooleanField, ExpressionWrapper, Q
 
-from .countries import implementation_countries
-from .filters import DEFAULT_SORT, SORTS, AgreementFilter, CountryLink, RegionLink, SectorLink
+from .facetindex import FACETS, INDEXED, FacetIndex
+from .filters import AgreementFilter
 from .indexbuilds import IndexBuilds
-from .models import Agreement, AgreementParty, Country, Forum, Name, Region, Sector, localized
+from .models import Name, Region, localized
 
-FACETS = AgreementFilter.FACETS  # region, sector, country, kind, status, forum
-# Also held, though not shown as a facet: "what Russian companies signed" is a common question,
-# and in SQL it meant fetching most of the table's ids.
-INDEXED = (*FACETS, "party_country")
 RANKED_HEAD = 1000  # search matches kept in relevance order: 20 pages of 50
-UNDATED = ExpressionWrapper(Q(signed_on__isnull=True), output_field=BooleanField())
 
 
 @dataclass
@@ -42,130 +32,6 @@ class Option:
     count: int
     selected: bool = False
     children: list = field(default_factory=list)
-
-
-def bitset(positions, size: int) -> int:
-    """One int with the given bits set; ORing ints one bit at a time would copy the int each time."""
-    buffer = bytearray((size + 7) // 8)
-    for position in positions:
-        buffer[position >> 3] |= 1 << (position & 7)
-    return int.from_bytes(buffer, "little")
-
-
-class FacetIndex:
-    """Which published agreements have which facet value, as bitsets over their positions."""
-
-    def __init__(self):
-        # Positions follow the listing's default order, so a page of it is the n-th run of set bits
-        # of the filter's bitset (ids_in_listing_order): no SQL walks the order index past the
-        # agreements a selective filter or a deep page skips.
-        published = (
-            Agreement.objects.public()
-            .order_by(*SORTS[DEFAULT_SORT])
-            # A flag, not the date: converting every date to Python took a twentieth of the build.
-            .values_list("pk", "kind", "status", "forum_id", UNDATED)
-        )
-        self.position: dict[int, int] = {}
-        self.pks: list[int] = []
-        scalars = {"kind": {}, "status": {}, "forum": {}}
-        undated = []  # no date filter can find these: the listing says how many it leaves out
-        for position, (pk, *values, is_undated) in enumerate(published):
-            self.position[pk] = position
-            self.pks.append(pk)
-            if is_undated:
-                undated.append(position)
-            for name, value in zip(("kind", "status", "forum"), values, strict=True):
-                if value is not None:
-                    scalars[name].setdefault(value, []).append(position)
-        self.size = len(self.position)
-        # Which order the positions stand for: cached counts page by it only while it is the same,
-        # and a rebuild of unchanged data keeps it.
-        self.token = hashlib.blake2b(array("q", self.pks).tobytes(), digest_size=16).hexdigest()
-        self.everything = (1 << self.size) - 1
-        self.undated = bitset(undated, self.size)
-        self.labels: dict[str, dict[str, tuple[str, str]]] = {name: {} for name in INDEXED}
-        self.section_of: dict[str, str] = {}
-        forums = self.read_reference()
-        scalars["forum"] = {forums[pk]: positions for pk, positions in scalars["forum"].items()}
-        links = self.read_links()
-        self.bits = {
-            name: {value: bitset(positions, self.size) for value, positions in values.items()}
-            for name, values in {**scalars, **links}.items()
-        }
-        # The agreements with any value of a facet: a region is known for 6 of 12, say.
-        self.having = {name: functools.reduce(operator.or_, self.bits[name].values(), 0) for name in FACETS}
-
-    def read_reference(self) -> dict[int, str]:
-        """Codes, names and the section of each division; returns forum slugs by id."""
-        self.region_code, self.region_country = {}, {}
-        for pk, code, country, *names in Region.objects.values_list(
-            "pk", "code", "country_id", "name_ru", "name_en", "name_kk"
-        ):
-            self.region_code[pk], self.region_country[pk] = code, country
-            self.labels["region"][code] = tuple(names)  # (ru, en, kk): models.localized's arguments
-        self.sector_codes = {}
-        for pk, code, section, *names in Sector.objects.values_list(
-            "pk", "code", "parent__code", "name_ru", "name_en", "name_kk"
-        ):
-            # A division counts under its own code and its section's: the filter's semantics.
-            self.sector_codes[pk] = (code, section) if section else (code,)
-            self.labels["sector"][code] = tuple(names)
-            if section:
-                self.section_of[code] = section
-        for code, *names in Country.objects.values_list("code", "name_ru", "name_en", "name_kk"):
-            self.labels["country"][code] = tuple(names)
-        forums = {}
-        for pk, slug, title in Forum.objects.values_list("pk", "slug", "title"):
-            forums[pk] = slug
-            self.labels["forum"][slug] = (title, title, title)
-        for name, choices in (("kind", Agreement.Kind.choices), ("status", Agreement.Status.choices)):
-            self.labels[name] = {value: (label, label, label) for value, label in choices}
-        return forums
-
-    def read_links(self) -> dict[str, dict[str, list[int]]]:
-        """Positions per region, sector (and section), country of implementation and party country.
-
-        A country holds the agreements naming it and those in its regions: countries.py's definition,
-        which the detail page shows and the filter matches."""
-        found = {"region": {}, "sector": {}, "country": {}, "party_country": {}}
-        position = self.position
-        party_links = AgreementParty.objects.values_list("agreement_id", "party__country_id")
-        for agreement, country in party_links:
-            if country is not None and (at := position.get(agreement)) is not None:
-                found["party_country"].setdefault(country, []).append(at)
-        named, of_regions = {}, {}
-        for agreement, region in RegionLink.objects.values_list("agreement_id", "region_id"):
-            if (at := position.get(agreement)) is not None:
-                found["region"].setdefault(self.region_code[region], []).append(at)
-                of_regions.setdefault(at, []).append(self.region_country[region])
-        for agreement, country in CountryLink.objects.values_list("agreement_id", "country_id"):
-            if (at := position.get(agreement)) is not None:
-                named.setdefault(at, []).append(country)
-        # Few distinct combinations (KZ regions only, say) recur: the definition is asked once each.
-        codes_of = {}
-        for at in named.keys() | of_regions.keys():
-            key = (tuple(named.get(at, ())), tuple(of_regions.get(at, ())))
-            codes = codes_of.get(key)
-            if codes is None:
-                codes = codes_of[key] = [country.code for country in implementation_countries(*key)]
-            for code in codes:
-                found["country"].setdefault(code, []).append(at)
-        for agreement, sector in SectorLink.objects.values_list("agreement_id", "sector_id"):
-            if (at := position.get(agreement)) is not None:
-                for code in self.sector_codes[sector]:
-                    found["sector"].setdefault(code, []).append(at)
-        return found
-
-    def matching(self, name: str, values) -> int:
-        """Agreements having any of the values (one parameter's values are ORed)."""
-        result = 0
-        for value in values:
-            result |= self.bits[name].get(value, 0)
-        return result
-
-    def of_ids(self, ids) -> int:
-        position = self.position
-        return bitset((position[pk] for pk in ids if pk in position), self.size)
 
 
 builds = IndexBuilds(FacetIndex)
@@ -208,10 +74,11 @@ def set_bits(bits: int, start: int, stop: int) -> list[int]:
 
 def ids_in_listing_order(counts: "FacetCounts", start: int, stop: int) -> list[int] | None:
     """The matching ids numbered ``start`` to ``stop - 1`` in the default order, or None when this
-    process's index is not the build the counts came from (its positions may differ)."""
+    process's index is not the build the counts came from (its positions may differ), or when some
+    of them were added since the full build, after the agreements in order (facetindex.py)."""
     built = builds.built  # read once: a build or forget_index() may replace it meanwhile
     index = built.index if built else None
-    if index is None or index.token != counts.token:
+    if index is None or index.token != counts.token or not index.in_order(counts.matching):
         return None
     return [index.pks[position] for position in set_bits(counts.matching, start, stop)]
 

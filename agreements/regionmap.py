@@ -16,7 +16,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -175,7 +176,7 @@ def tiles_svg(tiles: list[dict]) -> str:
                 t["code"],
                 t["count"],
                 t["title"],
-                format_html(' aria-current="true"') if t["selected"] else "",
+                mark_safe(' aria-current="true"') if t["selected"] else "",
                 t["title"],
                 t["x"],
                 t["y"],

@@ -179,8 +179,18 @@ def test_it_does_not_show_a_transactions_own_version_to_others(reference):
     assert committed_version() != before
 
 
-def commit_an_agreement_elsewhere():
-    thread = threading.Thread(target=lambda: (make_agreement(regions=["KZ-75"]), connections.close_all()))
+def commit_an_agreement_elsewhere(with_reference_data: bool = False):
+    """Committed by another connection; with a reference-data change in the same transaction, which
+    only a full build of the index covers (the change log says so, migration 0013)."""
+
+    def write():
+        with transaction.atomic():
+            make_agreement(regions=["KZ-75"])
+            if with_reference_data:
+                Region.objects.filter(code="KZ-75").update(name_en="Almaty (city)")
+        connections.close_all()
+
+    thread = threading.Thread(target=write)
     thread.start()
     thread.join(60)
 
@@ -195,7 +205,7 @@ def test_it_answers_from_the_previous_index_while_the_next_is_built(reference, c
     url = reverse("agreement_list")
     first = client.get(url)
     assert listed_total(first) == 1
-    commit_an_agreement_elsewhere()
+    commit_an_agreement_elsewhere(with_reference_data=True)
     build, may_finish = builds.build, threading.Event()
     monkeypatch.setattr(builds, "build", lambda: (may_finish.wait(60), build())[1])
     with tracking_behind():
@@ -278,7 +288,7 @@ def test_it_has_the_version_trigger_on_every_registry_table():
 def test_it_does_not_make_a_request_wait_while_a_build_runs(reference, monkeypatch):
     make_agreement(regions=["KZ-75"])
     assert facet_counts(valid({})).total == 1
-    commit_an_agreement_elsewhere()
+    commit_an_agreement_elsewhere(with_reference_data=True)
     build, may_finish = builds.build, threading.Event()
     monkeypatch.setattr(builds, "build", lambda: (may_finish.wait(60), build())[1])
     old = builds.built.version
