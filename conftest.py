@@ -35,6 +35,13 @@ def default_language():
 
 
 @pytest.fixture(autouse=True)
+def no_index_snapshots(settings):
+    """Each test's database is its own: no facet index shared through a file between tests
+    (test_index_snapshots.py turns it on in a directory of its own)."""
+    settings.FACET_INDEX_SNAPSHOTS = ""
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Rolled-back tests can reuse history ids, and transactional tests reload reference data under
     new primary keys: nothing cached may outlive its test."""

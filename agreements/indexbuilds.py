@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, connection, connections
 
-from . import caching, indexchanges
+from . import caching, indexchanges, indexsnapshots
 from .indexchanges import version_number
 
 log = logging.getLogger(__name__)
@@ -112,11 +112,44 @@ class IndexBuilds:
             built = self.built
             if built is not None and built.version == version and not again:
                 return built  # another thread built it meanwhile
-            started = time.monotonic()
-            fresh = Built(version, self.build(), time.monotonic() - started)
+            fresh = self.shared_or_built(version, again)
             with self._updating:
                 self.built = self.caught_up(fresh, self.built)
             return self.built
+
+    def shared_or_built(self, version: str, again: bool) -> Built:
+        """Built here, or loaded from the snapshot another worker of this host built meanwhile
+        (indexsnapshots.py): one full build per host."""
+        started = time.monotonic()
+        if self.inline(version):  # its own writes: only this connection sees them
+            return Built(version, self.build(), time.monotonic() - started)
+        with indexsnapshots.build_lock():
+            loaded = self.from_snapshot(version, again)
+            if loaded is not None:
+                return loaded
+            fresh = Built(version, self.build(), time.monotonic() - started)
+            indexsnapshots.save(fresh.version, fresh.index)
+            return fresh
+
+    def from_snapshot(self, version: str, again: bool) -> Built | None:
+        """The snapshot brought to ``version`` from the change log, or None when it cannot be (or,
+        with ``again``, when it too holds agreements out of order)."""
+        found = indexsnapshots.load()
+        if found is None or "+" in found[0]:
+            return None
+        snapshot, index = found
+        started = time.monotonic()
+        if version_number(snapshot) >= version_number(version):
+            # newer than the version read: answered as of its own (requests mark themselves behind)
+            usable = snapshot == version or version_number(snapshot) > version_number(version)
+            return Built(snapshot, index, 0.0) if usable and not (again and index.added) else None
+        changed = indexchanges.changes_since(version_number(snapshot), version_number(version))
+        if changed is None:
+            return None
+        index = index.updated(changed) if changed else index
+        if again and index.added:
+            return None
+        return Built(version, index, time.monotonic() - started)
 
     def caught_up(self, fresh: Built, meanwhile: Built | None) -> Built:
         """``fresh``, or, when requests updated the previous index past its version during the
@@ -163,3 +196,7 @@ class IndexBuilds:
         self.wait()
         with self._lock, self._updating:
             self.built = None
+
+    def discard_snapshot(self) -> None:
+        """The shared snapshot too (a restore replaced the database under it)."""
+        indexsnapshots.discard()

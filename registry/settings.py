@@ -156,6 +156,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # by default, bounded by bytes (a page is ~120 KB, a facet result 12-125 KB); with REDIS_URL, one
 # Redis holds them for all workers and hosts (its own `maxmemory` policy bounds it: set
 # `maxmemory-policy allkeys-lru`).
+# The facet index one worker builds, for the host's other workers to load (agreements/indexsnapshots.py);
+# empty: every worker builds its own. Writable by the application's user only: it holds pickles.
+FACET_INDEX_SNAPSHOTS = os.getenv("FACET_INDEX_SNAPSHOTS", str(BASE_DIR / "var" / "facet-index")).strip()
+
 REDIS_URL = os.getenv("REDIS_URL", "").strip()
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://; got {REDIS_URL!r}")

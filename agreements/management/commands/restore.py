@@ -37,7 +37,7 @@ from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 
-from agreements.facets import forget_index
+from agreements.facets import builds, forget_index
 from agreements.models import Agreement
 from agreements.search import fill_search_vectors
 
@@ -221,6 +221,7 @@ def forget_caches() -> None:
     for alias in settings.CACHES:
         caches[alias].clear()
     forget_index()
+    builds.discard_snapshot()  # this host's other workers would load it
 
 
 def restore(path: Path, connection, force: bool) -> tuple[dict, dict]:
