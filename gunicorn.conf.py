@@ -17,8 +17,8 @@ errorlog = "-"
 
 
 def post_worker_init(worker):
-    """Build the facet index before the worker's first request rather than during it (about a second
-    at 100,000 agreements); a database that is not ready only postpones it to that request."""
-    from agreements.facets import build_index_early
+    """Build the facet index and render the first pages before the worker's first request rather than
+    during it (agreements/warmup.py); a database that is not ready only postpones it to that request."""
+    from agreements.warmup import warm_up
 
-    build_index_early(worker.log)
+    warm_up(worker.log)

@@ -92,6 +92,20 @@ def cached(name: str, params: dict, compute, alias: str = "default"):
     return value
 
 
+def cached_by_content(name: str, content, compute, alias: str = "pages"):
+    """``compute()``'s result for ``content`` — everything it is rendered from — whatever the data
+    version: after an edit, a filter whose counts and labels it did not change reuses its rendered
+    sidebar and charts instead of every worker rendering them again (bench/RESULTS.md, #17)."""
+    payload = json.dumps([name, get_language(), content], sort_keys=True, default=str)
+    key = "agreements:content:" + hashlib.sha256(payload.encode()).hexdigest()
+    store = caches[alias]
+    value = store.get(key)
+    if value is None:
+        value = compute()
+        store.set(key, value, TTL)
+    return value
+
+
 @contextmanager
 def pinned_data_version():
     """The version this request answers for. While the facet index of the newest version is being

@@ -15,8 +15,6 @@ import heapq
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db import DatabaseError, connection
-
 from .facetindex import FACETS, INDEXED, FacetIndex
 from .filters import AgreementFilter
 from .indexbuilds import IndexBuilds
@@ -41,15 +39,6 @@ def current_index() -> FacetIndex:
     """This process's index: the current data version's, or the previous one while that is built
     in the background (indexbuilds.py)."""
     return builds.current()
-
-
-def build_index_early(log) -> None:
-    try:
-        current_index()
-    except DatabaseError as error:
-        log.warning("Facet index not built at start-up: %s", error)
-    finally:
-        connection.close()  # the worker's requests open their own
 
 
 def set_bits(bits: int, start: int, stop: int) -> list[int]:

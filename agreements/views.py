@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from . import charts, exports, querystrings, throttle
-from .caching import cached, etag_from_data_version
+from .caching import cached, cached_by_content, etag_from_data_version
 from .countries import agreement_countries
 from .facets import FacetCounts, facet_counts, ids_in_listing_order, region_names
 from .filters import DEFAULT_SORT, SORT_LABELS, AgreementFilter, public_filterset
@@ -109,8 +109,22 @@ def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple[FacetCount
     for name, options in counts.facets.items():
         for option in options:
             attach_urls(option, name, filters, list_url)
-    html = render_to_string("agreements/_facets.html", {"facets": counts.facets, "coverage": counts.coverage})
+    context = {"facets": counts.facets, "coverage": counts.coverage}
+    html = cached_by_content(
+        "facet-sidebar",
+        [filters, facets_content(counts.facets), counts.coverage],
+        lambda: render_to_string("agreements/_facets.html", context),
+    )
     return counts, html, dict(chip_labels(counts.facets)), hints(filterset, counts.total)
+
+
+def facets_content(facets: dict) -> list:
+    """What a rendering of the facets shows: each option's value, label, count and whether chosen
+    (its link follows from the value and the filters)."""
+    return [
+        [name, [[o.value, str(o.label), o.count, o.selected, facets_content({"": o.children})] for o in opts]]
+        for name, opts in facets.items()
+    ]
 
 
 def page_items(page, counts: FacetCounts, sort_key: str) -> list:
@@ -201,8 +215,13 @@ def render_listing(request, filterset: AgreementFilter) -> str:
 
 def listing_overview(counts: FacetCounts, filters: dict) -> str:
     """The map and two charts of the filtered set, drawn from the facet counts: no query of its own."""
-    data = charts.listing_overview(counts.facets, region_names(counts), filters, reverse("agreement_list"))
-    return render_to_string("agreements/_listing_overview.html", data)
+    names = region_names(counts)
+
+    def render() -> str:
+        data = charts.listing_overview(counts.facets, names, filters, reverse("agreement_list"))
+        return render_to_string("agreements/_listing_overview.html", data)
+
+    return cached_by_content("listing-overview", [filters, facets_content(counts.facets), names], render)
 
 
 def home_overview() -> str:

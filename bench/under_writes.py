@@ -137,6 +137,14 @@ def main(argv=None) -> dict:
     script = Path(tempfile.mkdtemp()) / "mix.lua"
     script.write_text(LUA % ", ".join(f'"{path}"' for path in PATHS))
     results = {"commit": git_commit(), "seconds": args.seconds, "connections": args.connections, "runs": {}}
+    # DEBUG=0 serves static files from collectstatic's manifest: a stale one is a 500 on every page.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=ROOT,
+        env=app_env(args.database_url),
+        check=True,
+        timeout=300,
+    )
     started = time.monotonic()
     with gunicorn(args.database_url, args.workers, OUT / "under-writes-gunicorn.log") as server:
         results["worker_ready_s"] = round(time.monotonic() - started, 1)
