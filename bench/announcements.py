@@ -19,10 +19,10 @@ import time
 from difflib import SequenceMatcher
 from pathlib import Path
 
+from bench_common import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "bench" / "announcements"
-RESULTS_MD = ROOT / "bench" / "RESULTS.md"
-BEGIN, END = "<!-- BEGIN announcements -->", "<!-- END announcements -->"
 # 00_ is the seed; 01–07 were used while improving the reader (06–07 began as held-out texts: their
 # first read is in the report); 08_ and later were written last, and only a place-lookup bug they
 # showed was fixed (no keyword added for them).
@@ -258,7 +258,6 @@ def main():
         counts[group] += 1
         compare(groups[group], path.stem, read_or_nothing(read, path), expected)
     lines = [
-        BEGIN,
         "## Announcement reader (issue #12)",
         "",
         f"`bench/announcements.py` on {time.strftime('%Y-%m-%d')}: every text in `bench/announcements/` "
@@ -337,19 +336,11 @@ def main():
         "Misses:",
         "",
         *[f"- {miss}" for score in groups.values() for miss in score.misses],
-        END,
     ]
     report = "\n".join(lines)
     print(report)
     if not args.no_write:
-        current = RESULTS_MD.read_text("utf-8")
-        if BEGIN in current:
-            current = re.sub(
-                re.escape(BEGIN) + ".*?" + re.escape(END), lambda _m: report, current, flags=re.S
-            )
-        else:
-            current = current.rstrip("\n") + "\n\n" + report + "\n"
-        RESULTS_MD.write_text(current, "utf-8")
+        replace_section("announcements", report)
 
 
 if __name__ == "__main__":

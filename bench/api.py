@@ -20,9 +20,9 @@ import sys
 import time
 from pathlib import Path
 
+from bench_common import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS_MD = ROOT / "bench" / "RESULTS.md"
-BEGIN, END = "<!-- BEGIN api -->", "<!-- END api -->"
 BUDGET_COLD_MS = 60
 BUDGET_SEARCH_MS = 100  # a search's, as bench/run.py has it for the page
 
@@ -163,7 +163,6 @@ def main() -> None:
 
 def write(rows, args, region, section, index_seconds, revalidated_ms, vendor) -> None:
     lines = [
-        BEGIN,
         f"## JSON API (`bench/api.py`, {vendor}, {args.agreements:,} agreements of which {args.published:,} "
         "published, in process, DEBUG off)",
         "",
@@ -186,14 +185,8 @@ def write(rows, args, region, section, index_seconds, revalidated_ms, vendor) ->
     lines += [
         "",
         f"A repeat with `If-None-Match`: 304 in {revalidated_ms:.1f} ms (one query, the data version).",
-        END,
     ]
-    text = RESULTS_MD.read_text()
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + "\n".join(lines) + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
-    RESULTS_MD.write_text(text)
+    replace_section("api", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -150,3 +150,24 @@ def children(pid: int) -> list[int]:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+RESULTS_TITLE = (
+    "# Benchmark results\n\nWritten by `bench/run.py` (see bench/README.md); each backend's "
+    "section is replaced by its next run. Raw figures: `bench/out/results-<backend>.json`.\n\n"
+)
+
+
+def replace_section(marker: str, section: str, path: Path = RESULTS_MD) -> None:
+    """Put ``section`` between the ``<!-- BEGIN marker -->`` and ``<!-- END marker -->`` lines of
+    RESULTS.md, keeping the rest of the file: each script owns its section and rewrites only that.
+    A section not there yet is appended (to a new file, after a title)."""
+    begin, end = f"<!-- BEGIN {marker} -->", f"<!-- END {marker} -->"
+    block = f"{begin}\n{section.removesuffix(chr(10))}\n{end}"
+    text = path.read_text("utf-8") if path.exists() else ""
+    if begin in text and end in text[text.index(begin) :]:
+        start = text.index(begin)
+        text = text[:start] + block + text[text.index(end, start) + len(end) :]
+    else:
+        text = (text or RESULTS_TITLE).rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, "utf-8")

@@ -27,9 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from api import setup, timed  # noqa: E402  (the API bench's Django setup and timing loop)
+from bench_common import replace_section  # noqa: E402
 
-RESULTS_MD = ROOT / "bench" / "RESULTS.md"
-BEGIN, END = "<!-- BEGIN overview -->", "<!-- END overview -->"
 BUDGET_COLD_MS, BUDGET_SEARCH_MS, BUDGET_QUERIES = 60, 100, 12  # bench/run.py's listing budgets
 MAP_BUDGET_KB = 150
 STATIC = {"css": ROOT / "static" / "css" / "site.css", "js": ROOT / "static" / "js" / "overview.js"}
@@ -146,7 +145,6 @@ def write(timings, paths, weights, args, published, load) -> None:
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False, cwd=ROOT
     ).stdout.strip()
     lines = [
-        BEGIN,
         f"## Overview: map and charts (`bench/overview.py`, PostgreSQL, {args.agreements:,} agreements of "
         f"which {published:,} published, in process, DEBUG off, {commit}, {time.strftime('%Y-%m-%d')})",
         "",
@@ -184,13 +182,7 @@ def write(timings, paths, weights, args, published, load) -> None:
         js = sizes.get("js")
         cells.insert(len(cells), f"{js[0] / 1024:.2f} / {js[1] / 1024:.2f}" if js else "—")
         lines.append(f"| {page} | " + " | ".join(cells) + " |")
-    lines.append(END)
-    text = RESULTS_MD.read_text()
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + "\n".join(lines) + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
-    RESULTS_MD.write_text(text)
+    replace_section("overview", "\n".join(lines))
 
 
 if __name__ == "__main__":
