@@ -42,6 +42,13 @@ def no_index_snapshots(settings):
 
 
 @pytest.fixture(autouse=True)
+def own_export_slots(settings, tmp_path_factory):
+    """Export slots are flock()ed files shared by every process on the host: a suite running beside
+    another one (the other database in CI, a developer's second checkout) must not take its slots."""
+    settings.EXPORTS_LOCK_DIR = str(tmp_path_factory.getbasetemp() / "export-slots")
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Rolled-back tests can reuse history ids, and transactional tests reload reference data under
     new primary keys: nothing cached may outlive its test."""

@@ -84,7 +84,11 @@ def test_the_listing_links_both_csv_variants_with_the_filters_and_says_which_to_
     links = [html.unescape(link) for link in re.findall(r'href="([^"]*export\.csv[^"]*)"', body)]
     assert links == [f"{CSV_URL}?region=KZ-31", f"{CSV_URL}?region=KZ-31&sep=semicolon"]
     assert "Excel с русскими настройками — CSV (;), с точкой с запятой" in body
-    assert client.get(links[1]).status_code == 200
+    export = client.get(links[1])
+    assert export.status_code == 200
+    # An unread stream holds its connection on PostgreSQL (psycopg's stream()): read it to the end,
+    # as a WSGI server would, before the next request on this thread's connection.
+    assert b"".join(export.streaming_content)
 
     body = client.get(reverse("agreement_list")).content.decode()
     assert f'href="{CSV_URL}?sep=semicolon"' in body
