@@ -42,6 +42,13 @@ def no_index_snapshots(settings):
 
 
 @pytest.fixture(autouse=True)
+def pages_rendered_in_the_request(settings):
+    """A test sees its change on the next page at once; test_page_cache.py tests the background
+    rendering that production does instead."""
+    settings.SERVE_PAGES_WHILE_RENDERING = False
+
+
+@pytest.fixture(autouse=True)
 def own_export_slots(settings, tmp_path_factory):
     """Export slots are flock()ed files shared by every process on the host: a suite running beside
     another one (the other database in CI, a developer's second checkout) must not take its slots."""

@@ -124,6 +124,17 @@ def pinned_data_version():
         _pinned.version = None
 
 
+@contextmanager
+def pinned_version(version: str):
+    """This thread answers for ``version``: a page rendered in the background for a request
+    (agreements/pagecache.py) is the version that request read."""
+    _pinned.version = version
+    try:
+        yield
+    finally:
+        _pinned.version = None
+
+
 def etag_from_data_version(view):
     """Repeat visits get 304 Not Modified while nothing has changed.
 

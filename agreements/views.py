@@ -22,6 +22,7 @@ from .filters import DEFAULT_SORT, SORT_LABELS, AgreementFilter, public_filterse
 from .hints import Hints, hints
 from .listing import listed, listed_in_order
 from .models import Agreement, AgreementParty, Forum, Party, Region, Sector, Source
+from .pagecache import cached_page
 
 DETAIL_PAGE_AGREEMENTS = 50
 
@@ -161,12 +162,8 @@ def agreement_list(request):
         )
     # The page shows nothing personal (no login state, no POST form), so readers asking for the same
     # URL share one rendering until the data changes; pages are cached apart from the counts.
-    html = cached(
-        "listing-page",
-        {"url": request.get_full_path()},
-        lambda: render_listing(request, filterset),
-        alias="pages",
-    )
+    url = request.get_full_path()
+    html = cached_page("listing-page", {"url": url}, lambda: render_listing(request, filterset))
     return HttpResponse(html)
 
 

@@ -44,6 +44,7 @@ def markdown(results: dict) -> str:
         *exports_table(results, pg_note),
         *admin_table(results, pg_note),
         *wrk_table(results, pg_note),
+        *workers_table(results),
         *sql_time(results),
     ]
     return "\n".join(lines) + "\n"
@@ -235,5 +236,26 @@ def sql_time(results: dict) -> list[str]:
         lines.append(
             f"- {name}: in-process {f['in_process_ms']} ms, of which SQL {f['sql_ms']} ms; "
             f"slowest query {f['slowest'][0]['ms'] if f['slowest'] else '—'} ms; floor's slowest: {top} (ms)"
+        )
+    return lines
+
+
+def workers_table(results: dict) -> list[str]:
+    """#17's budgets for a worker: ready within 10 s of its start, at most 300 MB resident."""
+    start, rss = results.get("start"), results.get("worker_rss_mb")
+    if not start and not rss:
+        return []
+    lines = ["", "### Workers", ""]
+    if rss:
+        lines.append(
+            f"- resident memory after the served measurements: {', '.join(map(str, rss))} MB "
+            f"(budget ≤ 300 MB each: {verdict(max(r or 0 for r in rss), 300)})"
+        )
+    for name, figures in (start or {}).items():
+        lines.append(
+            f"- a one-worker gunicorn, index {name.replace('_', ' ')}: ready after {figures['ready_s']} s "
+            f"(budget ≤ 10 s: {verdict(figures['ready_s'], 10)}), "
+            f"first listing {figures['first_listing_ms']} ms, "
+            f"worker {figures['worker_rss_mb']} MB resident"
         )
     return lines

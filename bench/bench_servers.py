@@ -24,7 +24,7 @@ class Server:
     def base(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 600) -> None:  # a worker builds its index before it answers
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -68,9 +68,10 @@ def app_env(url: str) -> dict:
     }
 
 
-def gunicorn(url: str, workers: int, log: Path) -> Server:
+def gunicorn(url: str, workers: int, log: Path, extra_env: dict | None = None) -> Server:
     port = free_port()
     env = {**app_env(url), "GUNICORN_BIND": f"{HOST}:{port}", "WEB_CONCURRENCY": str(workers)}
+    env.update(extra_env or {})
     executable = str(Path(sys.executable).with_name("gunicorn"))
     return Server([executable, "registry.wsgi"], env, port, log, "/healthz")
 

@@ -28,7 +28,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import under_writes
-from bench_common import OUT, ROOT, git_commit, http_get, listing_path, machine, measure_http, replace_section
+from bench_common import (
+    OUT,
+    ROOT,
+    children,
+    git_commit,
+    http_get,
+    listing_path,
+    machine,
+    measure_http,
+    replace_section,
+    rss_mb,
+)
 from bench_data import (
     choose_params,
     database_settings,
@@ -49,6 +60,7 @@ from bench_inprocess import (
 )
 from bench_report import markdown
 from bench_servers import app_env, gunicorn, wrk
+from bench_start import measure_start
 
 # What the app's settings read from the environment, set as the gunicorn workers have it.
 APP_ENVIRONMENT = ("DATABASE_URL", "DEBUG", "SECURE_SSL_REDIRECT", "SECRET_KEY", "ALLOWED_HOSTS", "LOG_LEVEL")
@@ -126,10 +138,12 @@ def measure_in_process(results: dict, args, url: str, export_path: Path, log=pri
     session cookie is returned for the served measurements."""
     log("In-process: query counts, raw SQL floor, Datasette export…")
     params = results["params"]
-    quick = quick_measurements(url, params, repeats=3 if args.quick else 5, export_path=export_path)
+    quick = quick_measurements(
+        url, params, repeats=3 if args.quick else 5, export_path=None if args.skip_datasette else export_path
+    )
     results["listing"] = quick["listing"]
     results["facet_index"] = quick["facet_index"]
-    results["datasette_export"] = quick["datasette_export"]
+    results["datasette_export"] = quick.get("datasette_export")
     cookie, admin_client = admin_session_cookie()
     results["admin"] = query_counts(admin_pages(params), client=admin_client, repeats=1)
     return cookie
@@ -156,12 +170,14 @@ def measure_served(results: dict, args, url: str, cookie: str, log=print) -> Non
             wrk_url = server.base + listing_path(pages["region"])
             log(f"  wrk {args.wrk_duration} s on {wrk_url}…")
             results["wrk"] = {**wrk(wrk_url, args.wrk_duration), "path": listing_path(pages["region"])}
+        results["worker_rss_mb"] = [rss_mb(pid, "VmRSS") for pid in children(server.process.pid)]
+        log(f"  workers' resident memory (MB): {results['worker_rss_mb']}")
 
 
 def run(args) -> dict:
     log = print
     backend = args.backend
-    url = database_url(backend, quick=args.quick)
+    url = args.database_url or database_url(backend, quick=args.quick)
     OUT.mkdir(parents=True, exist_ok=True)
     if backend == "postgres":
         ensure_postgres_database(url)
@@ -181,19 +197,28 @@ def run(args) -> dict:
             export_path, results["params"], args.requests, args.warmup, OUT / f"datasette-{backend}.log", log
         )
     results["exports"] = measure_exports(url, OUT, log)
+    log("Worker start…")
+    results["start"] = measure_start(url, OUT, log)
     return results
 
 
 def run_under_writes(args) -> dict:
     """bench/under_writes.py on this run's database, after everything else: it writes to the data."""
     print("Reads under writes (bench/under_writes.py)…")
-    return under_writes.main(["--database-url", database_url(args.backend, quick=args.quick)])
+    return under_writes.main(
+        ["--database-url", args.database_url or database_url(args.backend, quick=args.quick)]
+    )
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=["postgres", "sqlite"], required=True)
     parser.add_argument("--agreements", type=int, default=100_000)
+    parser.add_argument(
+        "--database-url",
+        help="measure this database instead of the bench's own (e.g. a 1,000,000-row one generated "
+        "once); it must hold --agreements demo agreements, or they are generated into it",
+    )
     parser.add_argument(
         "--quick", action="store_true", help="in-process parts only: no gunicorn, Datasette, wrk"
     )
@@ -221,7 +246,8 @@ def main(argv=None) -> dict:
     if args.under_writes:
         results["under_writes"] = run_under_writes(args)
     suffix = "-quick" if args.quick else ""
-    target = OUT / f"results-{args.backend}{suffix}.json"
+    size = "" if args.agreements == 100_000 else f"-{args.agreements}"
+    target = OUT / f"results-{args.backend}{size}{suffix}.json"
     target.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     if args.quick:
         for name, f in results["listing"].items():
@@ -232,7 +258,10 @@ def main(argv=None) -> dict:
         print(f"Datasette export: {results['datasette_export']}")
     else:
         section = markdown(results)
-        replace_section(args.backend, section)
+        # The 100,000-row runs own the backend's section; another size has a section of its own.
+        replace_section(
+            args.backend if args.agreements == 100_000 else f"{args.backend}-{args.agreements}", section
+        )
         print(section)
     print(f"Raw figures: {target}")
     return results

@@ -1,0 +1,99 @@
+"""A listing page's rendering, cached per data version, answered from the previous version's while
+the new one is rendered.
+
+Every committed change (an admin save, an imported row) is a new data version, and every cached
+page names its version: with staff saving once a second, each page was rendered afresh about once a
+second in every worker, and the readers who asked at that moment waited for it — the slowest 1 %
+of requests took over 2 s under wrk while an agreement was saved every second (bench/RESULTS.md,
+#17). Now the first reader of a page after a change gets the page as it was (without an ETag: it
+does not show the version the request read) and starts one rendering of the new version in a
+thread; every worker sharing the cache waits for that one rendering instead of making its own.
+A change is on the page as soon as it is rendered, a fraction of a second later.
+
+``SERVE_PAGES_WHILE_RENDERING`` off (the test suite's default) renders in the request, as before.
+"""
+
+import hashlib
+import json
+import logging
+import threading
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connections
+from django.urls import get_script_prefix, set_script_prefix
+from django.utils import translation
+
+from .caching import TTL, data_version, is_behind, mark_behind, pinned_version, tracking_behind
+
+log = logging.getLogger(__name__)
+
+# Long enough for a slow rendering on a loaded host; a worker killed mid-rendering frees the page
+# after this many seconds (the lock is a cache entry, not held by the process).
+RENDER_LOCK_SECONDS = 30
+
+_renderings: dict[str, threading.Thread] = {}  # by cache key, in this process; joined by tests
+
+
+def cached_page(name: str, params: dict, render, alias: str = "pages") -> str:
+    """``render()``'s page for ``params`` at this request's data version."""
+    version = data_version()
+    store = caches[alias]
+    page_key = key(name, params, version)
+    page = store.get(page_key)
+    if page is not None:
+        return page
+    latest_key = key(name, params)
+    if settings.SERVE_PAGES_WHILE_RENDERING:
+        previous = store.get(latest_key)
+        if previous is not None and previous[0] != version:
+            if store.add(lock_key(page_key), 1, RENDER_LOCK_SECONDS):
+                render_in_background(render, version, store, page_key, latest_key)
+            mark_behind()  # older than the version read: no ETag, nothing cached under it
+            return previous[1]
+    with tracking_behind():
+        page = render()
+        if not is_behind():
+            store.set_many({page_key: page, latest_key: (version, page)}, TTL)
+    return page
+
+
+def key(name: str, params: dict, version: str | None = None) -> str:
+    payload = json.dumps([name, translation.get_language(), version, params], sort_keys=True, default=str)
+    kind = "latest:" if version is None else ""  # the newest rendering, whatever its version
+    return f"agreements:page:{kind}" + hashlib.sha256(payload.encode()).hexdigest()
+
+
+def lock_key(page_key: str) -> str:
+    return page_key + ":rendering"
+
+
+def render_in_background(render, version: str, store, page_key: str, latest_key: str) -> None:
+    """One thread renders the page as the request would have: same language, URL prefix and
+    data version; it opens a database connection of its own and closes it when done."""
+    language, prefix = translation.get_language(), get_script_prefix()
+
+    def run():
+        set_script_prefix(prefix)
+        try:
+            with translation.override(language), pinned_version(version), tracking_behind():
+                page = render()
+                if not is_behind():
+                    store.set_many({page_key: page, latest_key: (version, page)}, TTL)
+        except Exception:
+            log.exception("Rendering %s in the background failed; the next request renders it", page_key)
+        finally:
+            store.delete(lock_key(page_key))
+            _renderings.pop(page_key, None)
+            for connection in connections.all(initialized_only=True):
+                connection.close()
+
+    thread = threading.Thread(target=run, name="render-page", daemon=True)
+    _renderings[page_key] = thread
+    thread.start()
+
+
+def wait_for_renderings(timeout: float = 30) -> None:
+    """Until every rendering started in this process has finished (tests, the warm-up)."""
+    for thread in list(_renderings.values()):
+        thread.join(timeout)

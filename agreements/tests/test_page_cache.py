@@ -1,0 +1,97 @@
+"""After a change, a listing page is answered as it was while one rendering of the new version is
+made in the background (agreements/pagecache.py), as production serves it."""
+
+import pytest
+from django.core.management import call_command
+
+from agreements import pagecache, views
+
+from .factories import make_agreement
+
+URL = "/agreements/?region=RU-MOW"
+
+
+@pytest.fixture
+def moscow(transactional_db, settings):
+    """A committed agreement: the background rendering reads through a connection of its own."""
+    settings.SERVE_PAGES_WHILE_RENDERING = True
+    call_command("load_reference_data", verbosity=0)
+    yield make_agreement(title="Соглашение о поставках зерна", regions=["RU-MOW"])
+    pagecache.wait_for_renderings()
+
+
+@pytest.fixture
+def renderings(monkeypatch):
+    """How many times the listing's page was rendered, in any thread."""
+    calls = []
+    original = views.render_listing
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(views, "render_listing", counted)
+    return calls
+
+
+def retitle(agreement, title: str) -> None:
+    agreement.title = title
+    agreement.save()
+
+
+def test_it_answers_the_previous_page_while_the_new_one_is_rendered(client, moscow):
+    first = client.get(URL)
+    assert first.status_code == 200 and first.has_header("ETag")
+    retitle(moscow, "Соглашение о поставках муки")
+
+    meanwhile = client.get(URL)
+    assert meanwhile.status_code == 200
+    assert "поставках зерна" in meanwhile.content.decode()
+    assert not meanwhile.has_header("ETag")  # it is not the version the request read
+
+    pagecache.wait_for_renderings()
+    after = client.get(URL)
+    assert "поставках муки" in after.content.decode()
+    assert after.has_header("ETag") and after["ETag"] != first["ETag"]
+
+
+def test_it_renders_a_changed_page_once_however_many_ask(client, moscow, renderings):
+    client.get(URL)
+    retitle(moscow, "Соглашение о поставках муки")
+    for _ in range(5):
+        assert "поставках зерна" in client.get(URL).content.decode()
+    pagecache.wait_for_renderings()
+    for _ in range(5):
+        assert "поставках муки" in client.get(URL).content.decode()
+    assert len(renderings) == 2  # the first visit's and the change's
+
+
+def test_it_renders_in_the_request_a_page_never_rendered_before(client, moscow, renderings):
+    retitle(moscow, "Соглашение о поставках муки")
+    assert "поставках муки" in client.get(URL).content.decode()
+    assert len(renderings) == 1
+
+
+def test_it_renders_in_the_request_when_turned_off(client, moscow, settings):
+    client.get(URL)
+    settings.SERVE_PAGES_WHILE_RENDERING = False
+    retitle(moscow, "Соглашение о поставках муки")
+    assert "поставках муки" in client.get(URL).content.decode()
+
+
+def test_a_failed_background_rendering_leaves_the_page_to_the_next_request(client, moscow, monkeypatch):
+    client.get(URL)
+    retitle(moscow, "Соглашение о поставках муки")
+    original = views.render_listing
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(views, "render_listing", broken)
+    assert "поставках зерна" in client.get(URL).content.decode()
+    pagecache.wait_for_renderings()
+
+    monkeypatch.setattr(views, "render_listing", original)
+    assert "поставках зерна" in client.get(URL).content.decode()  # rendering again, not locked out
+    pagecache.wait_for_renderings()
+    assert "поставках муки" in client.get(URL).content.decode()
