@@ -132,11 +132,28 @@ def main(argv=None) -> dict:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--runs", default="none,edits,import")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the served app, e.g. SERVE_PAGES_WHILE_RENDERING=false or "
+        "REDIS_URL=redis://127.0.0.1:6379/7 (repeatable); named in the results",
+    )
     args = parser.parse_args(argv)
+    if not all("=" in item for item in args.env):
+        parser.error("--env takes NAME=VALUE")
+    extra_env = dict(item.split("=", 1) for item in args.env)
     OUT.mkdir(parents=True, exist_ok=True)
     script = Path(tempfile.mkdtemp()) / "mix.lua"
     script.write_text(LUA % ", ".join(f'"{path}"' for path in PATHS))
-    results = {"commit": git_commit(), "seconds": args.seconds, "connections": args.connections, "runs": {}}
+    results = {
+        "commit": git_commit(),
+        "seconds": args.seconds,
+        "connections": args.connections,
+        "env": extra_env,
+        "runs": {},
+    }
     # DEBUG=0 serves static files from collectstatic's manifest: a stale one is a 500 on every page.
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
@@ -146,13 +163,16 @@ def main(argv=None) -> dict:
         timeout=300,
     )
     started = time.monotonic()
-    with gunicorn(args.database_url, args.workers, OUT / "under-writes-gunicorn.log") as server:
+    with gunicorn(args.database_url, args.workers, OUT / "under-writes-gunicorn.log", extra_env) as server:
         results["worker_ready_s"] = round(time.monotonic() - started, 1)
         for path in PATHS:  # every worker's index built and these URLs seen once before timing
             subprocess.run(["curl", "-s", "-o", "/dev/null", server.base + path], timeout=120, check=False)
         for name in args.runs.split(","):
             results["runs"][name] = run_phase(name, server.base, args, script, args.database_url)
-    (OUT / "under-writes.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    label = "".join(f"-{name}={value}" for name, value in sorted(extra_env.items()))
+    label = "".join(c if c.isalnum() or c in "=-_." else "_" for c in label)
+    (OUT / f"under-writes{label}.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    print(f"settings: {extra_env or 'defaults'}")
     print(markdown(results))
     return results
 

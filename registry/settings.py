@@ -160,9 +160,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # empty: every worker builds its own. Writable by the application's user only: it holds pickles.
 FACET_INDEX_SNAPSHOTS = os.getenv("FACET_INDEX_SNAPSHOTS", str(BASE_DIR / "var" / "facet-index")).strip()
 
-# After a change, a listing page is answered as it was until its new rendering, made once in the
+# On: after a change, a listing page is answered as it was until its new rendering, made once in the
 # background, is ready (agreements/pagecache.py): no reader waits for it. Off: render in the request.
-SERVE_PAGES_WHILE_RENDERING = envbool("SERVE_PAGES_WHILE_RENDERING", "true")
+SERVE_PAGES_WHILE_RENDERING = envbool("SERVE_PAGES_WHILE_RENDERING", "false")
 
 REDIS_URL = os.getenv("REDIS_URL", "").strip()
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
