@@ -10,7 +10,9 @@ does not show the version the request read) and starts one rendering of the new 
 thread; every worker sharing the cache waits for that one rendering instead of making its own.
 A change is on the page as soon as it is rendered, a fraction of a second later.
 
-``SERVE_PAGES_WHILE_RENDERING`` off (the test suite's default) renders in the request, as before.
+Off by default (``SERVE_PAGES_WHILE_RENDERING``): measured without a shared cache it was no
+better (every worker still renders every page after each edit; issue #17's note); with Redis it is
+not measured yet. Off renders in the request, as before.
 """
 
 import hashlib
