@@ -1,6 +1,8 @@
 """After a change, a listing page is answered as it was while one rendering of the new version is
 made in the background (agreements/pagecache.py), as production serves it."""
 
+import threading
+
 import pytest
 from django.core.management import call_command
 
@@ -21,13 +23,24 @@ def moscow(transactional_db, settings):
 
 
 @pytest.fixture
-def renderings(monkeypatch):
+def held():
+    """Set to let a background rendering finish: until then the readers meet the previous page
+    however fast they ask (without it, a quick rendering could land between two reads)."""
+    gate = threading.Event()
+    yield gate
+    gate.set()
+
+
+@pytest.fixture
+def renderings(monkeypatch, held):
     """How many times the listing's page was rendered, in any thread."""
     calls = []
     original = views.render_listing
 
     def counted(*args, **kwargs):
         calls.append(1)
+        if threading.current_thread() is not threading.main_thread():
+            assert held.wait(30), "the test never let the background rendering finish"
         return original(*args, **kwargs)
 
     monkeypatch.setattr(views, "render_listing", counted)
@@ -55,11 +68,12 @@ def test_it_answers_the_previous_page_while_the_new_one_is_rendered(client, mosc
     assert after.has_header("ETag") and after["ETag"] != first["ETag"]
 
 
-def test_it_renders_a_changed_page_once_however_many_ask(client, moscow, renderings):
+def test_it_renders_a_changed_page_once_however_many_ask(client, moscow, renderings, held):
     client.get(URL)
     retitle(moscow, "Соглашение о поставках муки")
     for _ in range(5):
         assert "поставках зерна" in client.get(URL).content.decode()
+    held.set()
     pagecache.wait_for_renderings()
     for _ in range(5):
         assert "поставках муки" in client.get(URL).content.decode()
