@@ -2,9 +2,9 @@
 
 Counting in SQL took six GROUP BYs over 100,000+ link rows for every new filter: 0.6–2.2 s at
 100,000 agreements however the queries were shaped (bench/RESULTS.md). Instead, every published
-agreement gets a bit position, and every facet value a Python int whose set bits are the
-agreements that have it (facetindex.py). A filter is AND/OR on those ints and a count is
-``int.bit_count()``: every facet of a page in a few milliseconds. When the data version changes
+agreement gets a bit position, and every facet value a bitmap of the agreements that have it
+(facetindex.py). A filter is AND/OR on those bitmaps and a count is the size of an intersection:
+every facet of a page in a few milliseconds. When the data version changes
 (any committed write) the index is updated from the changed agreements, or rebuilt in the
 background while requests are answered from the previous one (indexbuilds.py). Filters it does
 not hold (party, dates, search) run in SQL, once per page, and become one more bitset; a search
@@ -15,7 +15,7 @@ import heapq
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .facetindex import FACETS, INDEXED, FacetIndex
+from .facetindex import FACETS, INDEXED, Bits, FacetIndex
 from .filters import AgreementFilter
 from .indexbuilds import IndexBuilds
 from .models import Name, Region, localized
@@ -41,24 +41,9 @@ def current_index() -> FacetIndex:
     return builds.current()
 
 
-def set_bits(bits: int, start: int, stop: int) -> list[int]:
+def set_bits(bits: Bits, start: int, stop: int) -> list[int]:
     """Positions of the set bits numbered ``start`` to ``stop - 1``, lowest first."""
-    found, seen = [], 0
-    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-    for offset in range(0, len(data), 8):
-        word = int.from_bytes(data[offset : offset + 8], "little")
-        if seen + word.bit_count() <= start:  # skip a whole word at a time
-            seen += word.bit_count()
-            continue
-        while word and len(found) < stop - start:
-            lowest = word & -word
-            if seen >= start:
-                found.append(offset * 8 + lowest.bit_length() - 1)
-            seen += 1
-            word ^= lowest
-        if len(found) >= stop - start:
-            break
-    return found
+    return list(bits[start:stop])
 
 
 def ids_in_listing_order(counts: "FacetCounts", start: int, stop: int) -> list[int] | None:
@@ -85,14 +70,14 @@ def label(index: FacetIndex, name: str, value: str) -> str:
     return found if isinstance(found, Name) else str(found)
 
 
-def options(index: FacetIndex, name: str, base: int, selected: set, values=None) -> list[Option]:
+def options(index: FacetIndex, name: str, base: Bits, selected: set, values=None) -> list[Option]:
     """The values that have agreements under ``base``, and the selected ones even at 0: a filter that
     finds nothing still shows what is chosen, to be unchosen where it was chosen."""
     found = []
     for value, bits in index.bits[name].items():
         if values is not None and value not in values:
             continue
-        count = (base & bits).bit_count()
+        count = base.intersection_cardinality(bits)
         if count or value in selected:
             found.append(Option(value, label(index, name, value), count, value in selected))
     # A chosen value no published agreement has (a region nobody signed in yet) is in no bitset.
@@ -102,7 +87,7 @@ def options(index: FacetIndex, name: str, base: int, selected: set, values=None)
     return found
 
 
-def sector_options(index: FacetIndex, base: int, selected: set) -> list[Option]:
+def sector_options(index: FacetIndex, base: Bits, selected: set) -> list[Option]:
     """Sections, each with its divisions nested; an agreement counts once per section."""
     sections = {code for code in index.labels["sector"] if code not in index.section_of}
     tops = {o.value: o for o in options(index, "sector", base, selected, sections)}
@@ -120,7 +105,7 @@ def by_count(found: list[Option], key: str) -> list[Option]:
     return sorted(found, key=lambda o: (-o.count, getattr(o, key)))
 
 
-def residual(index: FacetIndex, filterset: AgreementFilter, active: dict) -> tuple[int, list | None]:
+def residual(index: FacetIndex, filterset: AgreementFilter, active: dict) -> tuple[Bits, list | None]:
     """The filters the index does not hold (party, dates, search), run in SQL as one id list.
 
     With a search, each match's rank comes in the same query: ranking the matches again for the
@@ -136,14 +121,10 @@ def residual(index: FacetIndex, filterset: AgreementFilter, active: dict) -> tup
     return index.of_ids(pk for pk, _rank in ranks), ranks
 
 
-def ranked_head(index: FacetIndex, ranks: list, bits: int) -> list[int]:
+def ranked_head(index: FacetIndex, ranks: list, bits: Bits) -> list[int]:
     """The first RANKED_HEAD ids among ``bits`` by relevance, in the listing's order (rank, then id)."""
-    position, chosen = index.position, bits.to_bytes((index.size + 7) // 8, "little")
-    matching = (
-        (-rank, pk)
-        for pk, rank in ranks
-        if (at := position.get(pk)) is not None and chosen[at >> 3] >> (at & 7) & 1
-    )
+    position = index.position
+    matching = ((-rank, pk) for pk, rank in ranks if (at := position.get(pk)) is not None and at in bits)
     return [pk for _rank, pk in heapq.nsmallest(RANKED_HEAD, matching)]
 
 
@@ -153,8 +134,8 @@ class FacetCounts(NamedTuple):
     # With a search: the first matching ids by relevance, so that its first pages need no second
     # ranking in SQL (views.page_items); None without one.
     ranked: list[int] | None
-    # The matching agreements as a bitset over the index's positions, and which build it was.
-    matching: int
+    # The matching agreements as a bitmap over the index's positions, and which build it was.
+    matching: Bits
     token: str
     # Per facet: how many of the agreements it counts over have any value of it, and of how many.
     coverage: dict[str, tuple[int, int]] | None = None
@@ -167,7 +148,7 @@ def facet_counts(filterset: AgreementFilter) -> FacetCounts:
     chosen = {name: index.matching(name, active[name]) for name in INDEXED if name in active}
     base, ranks = residual(index, filterset, active)
 
-    def without(skipped: str | None) -> int:
+    def without(skipped: str | None) -> Bits:
         bits = base
         for name, matching in chosen.items():
             if name != skipped:
@@ -178,7 +159,7 @@ def facet_counts(filterset: AgreementFilter) -> FacetCounts:
     for name in FACETS:
         selected = set(active.get(name, []))
         counted_over = without(name)
-        coverage[name] = ((counted_over & index.having[name]).bit_count(), counted_over.bit_count())
+        coverage[name] = (counted_over.intersection_cardinality(index.having[name]), len(counted_over))
         if name == "sector":
             facets[name] = sector_options(index, without(name), selected)
         else:
@@ -186,7 +167,7 @@ def facet_counts(filterset: AgreementFilter) -> FacetCounts:
             facets[name] = by_count(found, "label" if name in ("kind", "status", "forum") else "value")
     matching = without(None)
     ranked = ranked_head(index, ranks, matching) if ranks is not None else None
-    return FacetCounts(matching.bit_count(), facets, ranked, matching, index.token, coverage)
+    return FacetCounts(len(matching), facets, ranked, matching, index.token, coverage)
 
 
 def region_names(counts: FacetCounts) -> dict[str, str]:

@@ -11,6 +11,7 @@ when nothing matches or a date filter is active, and cached with the page's face
 from dataclasses import dataclass, field
 
 from . import querystrings
+from .facetindex import Bits
 from .facets import INDEXED, FacetIndex, current_index
 from .filters import AgreementFilter
 
@@ -33,8 +34,8 @@ class Hints:
     undated: int = 0  # agreements a date filter leaves out for having no date
 
 
-def filter_bits(index: FacetIndex, filterset: AgreementFilter, name: str, values) -> int:
-    """The agreements one active filter alone lets through, as a bitset over the index."""
+def filter_bits(index: FacetIndex, filterset: AgreementFilter, name: str, values) -> Bits:
+    """The agreements one active filter alone lets through, as a bitmap over the index."""
     if name in INDEXED:
         return index.matching(name, values)
     pks = filterset.queryset_only([name]).values_list("pk", flat=True)
@@ -50,7 +51,7 @@ def hints(filterset: AgreementFilter, total: int) -> Hints:
     index = current_index()
     bits = {name: filter_bits(index, filterset, name, values) for name, values in active.items()}
 
-    def all_but(*skipped: str) -> int:
+    def all_but(*skipped: str) -> Bits:
         result = index.everything
         for name, matching in bits.items():
             if name not in skipped:
@@ -59,7 +60,7 @@ def hints(filterset: AgreementFilter, total: int) -> Hints:
 
     found = Hints()
     if dated:
-        found.undated = (all_but(*DATE_FILTERS) & index.undated).bit_count()
+        found.undated = all_but(*DATE_FILTERS).intersection_cardinality(index.undated)
     if not total:
         params = filterset.active_params()
         found.without = sorted(
@@ -67,7 +68,7 @@ def hints(filterset: AgreementFilter, total: int) -> Hints:
                 Relaxation(
                     name=name,
                     title=str(filterset.filters[name].label),
-                    count=all_but(name).bit_count(),
+                    count=len(all_but(name)),
                     query=querystrings.without(params, name),
                 )
                 for name in active

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -110,11 +111,12 @@ def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple[FacetCount
     for name, options in counts.facets.items():
         for option in options:
             attach_urls(option, name, filters, list_url)
-    context = {"facets": counts.facets, "coverage": counts.coverage}
+    context = {"facets": counts.facets, "coverage": counts.coverage, "language": get_language()}
     html = cached_by_content(
         "facet-sidebar",
         [filters, facets_content(counts.facets), counts.coverage],
-        lambda: render_to_string("agreements/_facets.html", context),
+        # Jinja2 escaped what it rendered (autoescape); Django's backend returns it as a plain str.
+        lambda: mark_safe(render_to_string("agreements/_facets.html", context, using="jinja2")),  # noqa: S308
     )
     return counts, html, dict(chip_labels(counts.facets)), hints(filterset, counts.total)
 

@@ -55,10 +55,8 @@ def parameters() -> dict:
     from agreements.facets import current_index
 
     index = current_index()
-    regions = {
-        code: bits.bit_count() for code, bits in index.bits["region"].items() if code.startswith("KZ-")
-    }
-    sections = {code: bits.bit_count() for code, bits in index.bits["sector"].items() if code.isalpha()}
+    regions = {code: len(bits) for code, bits in index.bits["region"].items() if code.startswith("KZ-")}
+    sections = {code: len(bits) for code, bits in index.bits["sector"].items() if code.isalpha()}
     return {
         "region": max(regions, key=regions.get),
         "section": max(sections, key=sections.get),

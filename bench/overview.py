@@ -91,7 +91,7 @@ def main() -> None:
     index = current_index()
     region = max(
         (code for code in index.bits["region"] if code.startswith("KZ-")),
-        key=lambda code: index.bits["region"][code].bit_count(),
+        key=lambda code: len(index.bits["region"][code]),
     )
     originals = {"listing_overview": views.listing_overview, "home_overview": views.home_overview}
 

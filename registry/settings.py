@@ -125,6 +125,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The listing's hot fragments only (templates/jinja2/, registry/jinja2.py says why).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "registry.jinja2.environment", "extensions": ["jinja2.ext.i18n"]},
+    },
 ]
 
 WSGI_APPLICATION = "registry.wsgi.application"

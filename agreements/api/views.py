@@ -287,9 +287,9 @@ def with_party_counts(parties: list) -> list:
 
 
 def with_forum_counts(forums: list) -> list:
-    bits = current_index().bits["forum"]  # the facet index: published agreements per forum slug
+    index = current_index()  # the facet index: published agreements per forum slug
     for forum in forums:
-        forum.published_agreements = bits.get(forum.slug, 0).bit_count()
+        forum.published_agreements = index.count("forum", forum.slug)
     return forums
 
 
@@ -413,9 +413,9 @@ class ForumDetailView(ApiView):
 
 
 def with_counts(rows, facet: str):
-    bits = current_index().bits[facet]
+    index = current_index()
     for row in rows:
-        row.published_agreements = bits.get(row.code, 0).bit_count()
+        row.published_agreements = index.count(facet, row.code)
     return rows
 
 

@@ -1,0 +1,23 @@
+"""The Jinja2 environment for the listing's hot fragments (templates/jinja2/).
+
+The public listing renders about 300 facet links and 50 result items per page; Django's template
+language took 30 and 20–35 ms for them at 100,000 agreements, Jinja2 (compiled to Python) about a
+tenth of that (bench/RESULTS.md, issue #17). Everything else stays in Django templates. The
+fragments translate through Django's own catalogue (``gettext``/``ngettext``) and use the same
+filters as the Django templates they replaced, so their markup and strings are unchanged.
+"""
+
+from django.template.defaultfilters import date, truncatechars
+from django.utils import translation
+from jinja2 import Environment, StrictUndefined
+
+from agreements.templatetags.names import marked
+
+
+def environment(**options) -> Environment:
+    options["undefined"] = StrictUndefined  # a misspelt variable is an error, not an empty string
+    options.pop("autoescape", None)  # Django's backend passes True; never anything else here
+    env = Environment(autoescape=True, **options)
+    env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=True)
+    env.filters.update({"date": date, "truncatechars": truncatechars, "marked": marked})
+    return env
