@@ -19,12 +19,12 @@ full build puts them in order (indexbuilds.py starts one once there are many).
 
 import copy
 import hashlib
+import json
 from array import array
 
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import Aggregate, BooleanField, ExpressionWrapper, Field, Q
 from pyroaring import FrozenBitMap as Bits
 
-from .countries import implementation_countries
 from .filters import DEFAULT_SORT, SORTS, AgreementFilter, CountryLink, RegionLink, SectorLink
 from .models import Agreement, AgreementParty, Country, Forum, Region, Sector
 
@@ -39,6 +39,24 @@ AGREEMENT_VALUES = ("pk", "kind", "status", "forum_id", UNDATED)
 
 
 EMPTY = Bits()
+
+
+class IdList(Field):
+    """A list of ids as the database sends it: an array (PostgreSQL) or JSON text (SQLite)."""
+
+    def from_db_value(self, value, expression, connection):
+        return json.loads(value) if isinstance(value, str) else value
+
+
+class IdsOf(Aggregate):
+    """The ids of each group in one value: the build reads one row per facet value instead of one
+    per link (5,000,000 rows took most of a 52 s build at 1,000,000 agreements; bench/RESULTS.md)."""
+
+    function = "ARRAY_AGG"
+    output_field = IdList()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
 
 
 def bitset(positions) -> Bits:
@@ -112,17 +130,10 @@ class FacetIndex:
     """Which published agreements have which facet value, as bitsets over their positions."""
 
     def __init__(self):
-        published = Agreement.objects.public().order_by(*SORTS[DEFAULT_SORT]).values_list(*AGREEMENT_VALUES)
-        self.pks = array("q")  # by position
-        scalars = {name: {} for name in SCALARS}
-        undated = array("I")  # no date filter can find these: the listing says how many it leaves out
-        for position, (pk, *values, is_undated) in enumerate(published.iterator(chunk_size=20_000)):
-            self.pks.append(pk)
-            if is_undated:
-                undated.append(position)
-            for name, value in zip(SCALARS, values, strict=True):
-                if value is not None:
-                    scalars[name].setdefault(value, array("I")).append(position)
+        published = Agreement.objects.public()
+        # One id after another, in the listing's order: 8 bytes a row, however many agreements.
+        ordered = published.order_by(*SORTS[DEFAULT_SORT]).values_list("pk", flat=True)
+        self.pks = array("q", ordered.iterator(chunk_size=50_000))  # by position
         self.position = Positions(self.pks)
         self.size = len(self.pks)
         self.ordered = self.size  # positions below are in the listing's order; above, added since
@@ -131,16 +142,11 @@ class FacetIndex:
         # and a rebuild of unchanged data keeps it.
         self.order_token = hashlib.blake2b(self.pks.tobytes(), digest_size=16).hexdigest()
         self.everything = Bits(range(self.size))
-        self.undated = bitset(undated)
         self.labels: dict[str, dict[str, tuple[str, str]]] = {name: {} for name in INDEXED}
         self.section_of: dict[str, str] = {}
         self.read_reference()
-        scalars["forum"] = {self.forum_slug[pk]: positions for pk, positions in scalars["forum"].items()}
-        found = {**scalars, **self.read_links(self.position)}
-        self.bits = {
-            name: {value: bitset(positions) for value, positions in values.items()}
-            for name, values in found.items()
-        }
+        scalars, self.undated = self.read_scalars(published)
+        self.bits = {**scalars, **self.read_links(self.position)}
         self.having = self.values_had()
 
     @property
@@ -157,7 +163,7 @@ class FacetIndex:
         for pk, code, country, *names in Region.objects.values_list(
             "pk", "code", "country_id", "name_ru", "name_en", "name_kk"
         ):
-            self.region_code[pk], self.region_country[pk] = code, country
+            self.region_code[pk], self.region_country[code] = code, country
             self.labels["region"][code] = tuple(names)  # (ru, en, kk): models.localized's arguments
         self.sector_codes = {}
         for pk, code, section, *names in Sector.objects.values_list(
@@ -177,43 +183,68 @@ class FacetIndex:
         for name, choices in (("kind", Agreement.Kind.choices), ("status", Agreement.Status.choices)):
             self.labels[name] = {value: (label, label, label) for value, label in choices}
 
-    def read_links(self, position, only=None) -> dict[str, dict[str, array]]:
-        """Positions per region, sector (and section), country of implementation and party country,
-        of the agreements in ``position`` (and in ``only``, when given: an update's).
+    @staticmethod
+    def positions_of(ids, position) -> Bits:
+        """The bitmap of the published agreements among ``ids`` (others have no position)."""
+        if isinstance(position, Positions):  # a full build's millions of ids: the slots read directly
+            slots = position.slots
+            size = len(slots)
+            return bitset(at for pk in ids if pk < size and (at := slots[pk]) >= 0)
+        return bitset(at for pk in ids if (at := position.get(pk)) is not None)
 
-        A country holds the agreements naming it and those in its regions: countries.py's definition,
-        which the detail page shows and the filter matches."""
-        found = {"region": {}, "sector": {}, "country": {}, "party_country": {}}
+    def read_scalars(self, published) -> tuple[dict[str, dict[str, Bits]], Bits]:
+        """Kind, status and forum of the published agreements, and which have no date (no date
+        filter can find those: the listing says how many one leaves out), in one query: a row per
+        combination of values, a few hundred."""
+        found = {name: {} for name in SCALARS}
+        undated = []
+        rows = published.values_list(*AGREEMENT_VALUES[1:]).annotate(ids=IdsOf("pk")).order_by()
+        for *values, is_undated, ids in rows:
+            bits = self.positions_of(ids, self.position)
+            for name, value in zip(SCALARS, values, strict=True):
+                if value is not None:
+                    found[name].setdefault(value, []).append(bits)
+            if is_undated:
+                undated.append(bits)
+        scalars = {
+            name: {value: union(parts) for value, parts in values.items()} for name, values in found.items()
+        }
+        scalars["forum"] = {self.forum_slug[pk]: bits for pk, bits in scalars["forum"].items()}
+        return scalars, union(undated)
 
-        def links(model, *fields):
+    def read_links(self, position, only=None) -> dict[str, dict[str, Bits]]:
+        """Bitmaps per region, sector (and section), country of implementation and party country,
+        of the agreements in ``position`` (and in ``only``, when given: an update's)."""
+
+        def grouped(model, field):
             rows = model.objects.all() if only is None else model.objects.filter(agreement_id__in=only)
-            return rows.values_list("agreement_id", *fields).iterator(chunk_size=20_000)
+            rows = rows.values_list(field).annotate(ids=IdsOf("agreement_id")).order_by()
+            return {value: self.positions_of(ids, position) for value, ids in rows if value is not None}
 
-        for agreement, country in links(AgreementParty, "party__country_id"):
-            if country is not None and (at := position.get(agreement)) is not None:
-                found["party_country"].setdefault(country, array("I")).append(at)
-        named, of_regions = {}, {}
-        for agreement, region in links(RegionLink, "region_id"):
-            if (at := position.get(agreement)) is not None:
-                found["region"].setdefault(self.region_code[region], array("I")).append(at)
-                of_regions.setdefault(at, []).append(self.region_country[region])
-        for agreement, country in links(CountryLink, "country_id"):
-            if (at := position.get(agreement)) is not None:
-                named.setdefault(at, []).append(country)
-        # Few distinct combinations (KZ regions only, say) recur: the definition is asked once each.
-        codes_of = {}
-        for at in named.keys() | of_regions.keys():
-            key = (tuple(named.get(at, ())), tuple(of_regions.get(at, ())))
-            codes = codes_of.get(key)
-            if codes is None:
-                codes = codes_of[key] = [country.code for country in implementation_countries(*key)]
-            for code in codes:
-                found["country"].setdefault(code, array("I")).append(at)
-        for agreement, sector in links(SectorLink, "sector_id"):
-            if (at := position.get(agreement)) is not None:
-                for code in self.sector_codes[sector]:
-                    found["sector"].setdefault(code, array("I")).append(at)
+        found = {"party_country": grouped(AgreementParty, "party__country_id")}
+        found["region"] = {
+            self.region_code[pk]: bits for pk, bits in grouped(RegionLink, "region_id").items()
+        }
+        found["country"] = self.countries_of_implementation(
+            grouped(CountryLink, "country_id"), found["region"]
+        )
+        sectors = {}
+        for pk, bits in grouped(SectorLink, "sector_id").items():
+            # A division counts under its own code and its section's: the filter's semantics.
+            for code in self.sector_codes[pk]:
+                sectors.setdefault(code, []).append(bits)
+        found["sector"] = {code: union(bitmaps) for code, bitmaps in sectors.items()}
         return found
+
+    def countries_of_implementation(
+        self, named: dict[str, Bits], regions: dict[str, Bits]
+    ) -> dict[str, Bits]:
+        """countries.py's definition: an agreement is implemented in the countries it names and in
+        those of its regions (the detail page and the filter take the same union)."""
+        found = {code: [bits] for code, bits in named.items()}
+        for code, bits in regions.items():
+            found.setdefault(self.region_country[code], []).append(bits)
+        return {code: union(bitmaps) for code, bitmaps in found.items()}
 
     def matching(self, name: str, values) -> Bits:
         """Agreements having any of the values (one parameter's values are ORed)."""
@@ -265,20 +296,23 @@ class FacetIndex:
         }
         for name, values in self.changed_values(rows, placed).items():
             bits = new.bits[name]
-            for value, at in values.items():
-                bits[value] = bits.get(value, EMPTY) | bitset(at)
+            for value, added_bits in values.items():
+                bits[value] = bits.get(value, EMPTY) | added_bits
         new.bits = {name: {v: b for v, b in values.items() if b} for name, values in new.bits.items()}
         new.having = new.values_had()
         return new
 
-    def changed_values(self, rows: dict, placed: dict[int, int]) -> dict[str, dict[str, list[int]]]:
+    def changed_values(self, rows: dict, placed: dict[int, int]) -> dict[str, dict[str, Bits]]:
         found = {name: {} for name in SCALARS}
         for pk, values in rows.items():
             for name, value in zip(SCALARS, values[:-1], strict=True):
                 if value is not None:
                     value = self.forum_slug[value] if name == "forum" else value
                     found[name].setdefault(value, []).append(placed[pk])
-        return {**found, **self.read_links(placed, only=list(placed))}
+        scalars = {
+            name: {value: bitset(at) for value, at in values.items()} for name, values in found.items()
+        }
+        return {**scalars, **self.read_links(placed, only=list(placed))}
 
     def kept_in_place(self, rows: dict, old: dict[int, int], present: Bits) -> dict[int, int]:
         """The changed, still published agreements whose positions still hold in the listing's order.
