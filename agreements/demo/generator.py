@@ -1,6 +1,6 @@
 """The demo registry generator: forums, parties with aliases, then agreements with their links,
 status steps and search fields, made as plain row tuples (writing.tables() gives their columns) and
-handed to a writer (writing.py) batch by batch, so memory holds one batch besides the parties."""
+handed to a writer (writing.py) batch by batch: memory holds the parties and a few batches."""
 
 import datetime
 import random
@@ -110,9 +110,10 @@ class Generator:
                         self.write(key, batch)
                 bar.update(len(rows["agreements"]))
             bar.close()
-        finally:
-            # Before the transaction ends, whatever ends it: the writer may write from a thread.
-            self.writer.stop()
+        except BaseException:
+            # Before the transaction is rolled back: the writer may be writing from a thread.
+            self.writer.stop(discard=True)
+            raise
         self.writer.close()
         return self.counts
 

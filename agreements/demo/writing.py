@@ -104,7 +104,7 @@ class InsertWriter:
             sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"  # noqa: S608
             self.cursor.executemany(sql, rows)
 
-    def stop(self) -> None:
+    def stop(self, discard: bool = False) -> None:
         """Nothing to wait for: every write is done when write() returns."""
 
     def close(self) -> None:
@@ -129,8 +129,7 @@ class CopyWriter(InsertWriter):
         self.jobs: queue.Queue = queue.Queue(maxsize=2 * len(tables()))
         self.failure: BaseException | None = None
         self.stopping = False
-        self.thread = threading.Thread(target=self.work, name="demo-data-copy", daemon=True)
-        self.thread.start()
+        self.thread: threading.Thread | None = None  # started by the first write
 
     def reserve(self, model, count: int) -> list[int]:
         """``count`` values of the table's id sequence. One nextval() each rather than one setval()
@@ -146,13 +145,16 @@ class CopyWriter(InsertWriter):
             )
             return [row[0] for row in self.raw.fetchall()]
         except Exception:
-            self.stop()
+            self.stop(discard=True)
             self.check()  # the thread's error, which aborted the transaction, rather than its echo here
             raise
 
     def write(self, table: Table, rows: list[tuple]) -> None:
         """Queue the rows for the thread (waiting while two batches are queued)."""
         self.check()
+        if self.thread is None:
+            self.thread = threading.Thread(target=self.work, name="demo-data-copy", daemon=True)
+            self.thread.start()
         if rows:
             self.jobs.put((table, rows))
 
@@ -168,10 +170,10 @@ class CopyWriter(InsertWriter):
         if self.failure is not None:
             raise self.failure
 
-    def stop(self) -> None:
-        """Let the thread finish (or, after a failure, drop) what is queued; return when it has."""
-        if self.thread.is_alive():
-            self.stopping = self.stopping or self.failure is not None
+    def stop(self, discard: bool = False) -> None:
+        """Let the thread write (or drop) what is queued, and return when it has."""
+        if self.thread is not None and self.thread.is_alive():
+            self.stopping = self.stopping or discard
             self.jobs.put(None)
             self.thread.join()
 
