@@ -241,7 +241,7 @@ class Generator:
                 self.agreement(number, agreement_id, rows)
                 for number, agreement_id in zip(numbers, ids, strict=True)
             ]
-            for agreement_id, status, signed_on in dated:
+            for agreement_id, status, signed_on in dated if "status_steps" in self.tables else []:
                 rows["status_steps"] += [
                     (agreement_id, step, date, "", "", self.stamp)
                     for step, date in texts.timeline(self.rng, status, signed_on, self.today)
