@@ -1,13 +1,8 @@
-"""Demo data in the database: counting and deleting earlier demo rows, the stored search vector the
-generator writes with each row, the status-history model, VACUUM; and the stems cache."""
-
-import copy
-import re
-from dataclasses import dataclass, field
+"""Demo data in the database: counting and deleting earlier demo rows, whether a search vector is
+stored, the status-history model, VACUUM."""
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import Expression, F, Value
 
 from agreements import search
 from agreements.demo.vocabulary import PREFIX
@@ -18,43 +13,6 @@ from agreements.models import (
     Party,
     PartyAlias,
 )
-
-
-class _Aliases(list):
-    def all(self):
-        return self
-
-
-@dataclass
-class SearchParty:
-    """What search.agreement_search_text reads from a party, with its aliases already at hand."""
-
-    name: str
-    short_name: str
-    legal_form: str
-    aliases: _Aliases = field(default_factory=_Aliases)
-
-
-class CachedStems:
-    """search.stems(), one word at a time with a cache: the generated vocabulary is a few thousand words."""
-
-    def __init__(self):
-        self.cache: dict[str, str] = {}
-
-    def __call__(self, text: str) -> list[str]:
-        result = []
-        for word in search.words(text):
-            stem = self.cache.get(word)
-            if stem is None:
-                stem = self.cache[word] = search.stems(word)[0]
-            result.append(stem)
-        return result
-
-    def fill(self, agreement, parties) -> None:
-        """The same strings as search.fill_search_fields(agreement, parties)."""
-        agreement.title_key = search.title_sort_key(agreement.title)
-        agreement.search_text = search.agreement_search_text(agreement, parties)
-        agreement.search_stems = " " + " ".join(self(agreement.search_text)) + " "
 
 
 def demo_counts() -> dict[str, int]:
@@ -102,7 +60,7 @@ def delete_rows(cursor, model, where: str, params: list, seen: set) -> None:
 
 
 def has_stored_vector() -> bool:
-    """PostgreSQL with a stored search vector (search.fill_search_vectors): fill it at insert time."""
+    """PostgreSQL with a stored search vector (search.fill_search_vectors): written with each row."""
     if connection.vendor != "postgresql" or not hasattr(search, "weighted_vector"):
         return False
     try:
@@ -110,55 +68,6 @@ def has_stored_vector() -> bool:
     except FieldDoesNotExist:
         return False
     return True
-
-
-MARKER = re.compile("\x00(\\w+)\x00")  # a column's place in the compiled search vector
-
-
-class StoredVector(Expression):
-    """search.weighted_vector() computed by the INSERT from the agreement's own texts.
-
-    It stores the same tsvector search.fill_search_vectors() stores with an UPDATE; updating 100,000
-    fresh rows would leave as many dead ones and double the table. The app's expression is compiled
-    once, with its column references (``F("title")``…) replaced by markers; each row then only swaps
-    its own texts in for the markers, which keeps 100,000 inserts fast.
-    """
-
-    _template: tuple[str, list] | None = None
-
-    def __init__(self, agreement):
-        super().__init__(output_field=Agreement._meta.get_field("search_vector"))
-        self.agreement = agreement
-
-    @classmethod
-    def template(cls) -> tuple[str, list]:
-        if cls._template is None:
-            from django.db.models.sql import Query
-
-            def bind(expression):
-                if isinstance(expression, F):
-                    return Value(f"\x00{expression.name}\x00")
-                expression = copy.copy(expression)
-                expression.set_source_expressions([bind(e) for e in expression.get_source_expressions()])
-                return expression
-
-            query = Query(Agreement)
-            resolved = bind(search.weighted_vector()).resolve_expression(
-                query, allow_joins=False, for_save=True
-            )
-            cls._template = query.get_compiler(connection=connection).compile(resolved)
-        return cls._template
-
-    def resolve_expression(self, *args, **kwargs):
-        return self
-
-    def as_sql(self, compiler, connection):
-        sql, params = self.template()
-        values = []
-        for param in params:
-            match = MARKER.fullmatch(param) if isinstance(param, str) else None
-            values.append(getattr(self.agreement, match.group(1)) if match else param)
-        return sql, values
 
 
 def timeline_model():

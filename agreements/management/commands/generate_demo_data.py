@@ -8,13 +8,20 @@ titles and subjects are Russian, built from word lists in several grammatical ca
 минеральных удобрений», «о поставках…», «по сборке автобусов», «строительство завода по переработке
 зерна»), so the Russian search has real stemming work to do. The same seed gives the same data.
 
-Rows are written with ``bulk_create`` in batches (link tables too) and the search fields are computed
-in Python before the insert, with ``agreements.search`` (stems cached per word: the vocabulary is
-small), so 100,000 agreements take a minute or two. No history rows are written for demo data.
+Rows are plain tuples, not model instances. On PostgreSQL each table gets one COPY per batch of
+2,000 agreements, from a thread of its own so the server inserts one batch while Python makes the
+next; agreements' ids come from their sequence first, and the stored search vector is computed by
+the server (one INSERT … SELECT per batch from a temporary table, with ``search.weighted_vector()``).
+On SQLite, executemany of the same tuples. The search texts and stems are computed in Python with
+``agreements.search`` (stems cached per word: the vocabulary is small). Triggers (data version,
+change log, SQLite's search index) fire as for any insert and foreign keys are checked. 100,000
+agreements take about a minute on PostgreSQL, most of it the server's inserts and index updates
+(bench/RESULTS.md). No history rows are written for demo data.
 
 The work is in ``agreements/demo/``: ``vocabulary.py`` (word lists, weights, text helpers),
-``generator.py`` (the rows), ``storage.py`` (deleting earlier demo data, the stored search vector,
-VACUUM); this module is the command.
+``texts.py`` (names, titles, subjects, status steps; the search fields), ``generator.py`` (the
+rows, in the order the random draws make them), ``writing.py`` (COPY or executemany, ids),
+``storage.py`` (deleting earlier demo data, VACUUM); this module is the command.
 """
 
 import sys
@@ -25,6 +32,7 @@ from django.db import transaction
 
 from agreements.demo.generator import Generator
 from agreements.demo.storage import delete_demo_data, demo_counts, timeline_model, vacuum
+from agreements.demo.writing import writer
 
 
 class Command(BaseCommand):
@@ -64,7 +72,8 @@ class Command(BaseCommand):
             self.stdout.write("Deleted earlier demo data: {agreements} agreements.".format(**existing))
             vacuum(analyze=False)
         with transaction.atomic():
-            generator = Generator(seed, agreements, progress=not no_progress and options["verbosity"] > 0)
+            progress = not no_progress and options["verbosity"] > 0
+            generator = Generator(seed, agreements, writer(), progress=progress)
             counts = generator.run(sys.stderr)
         # What autovacuum does soon after a bulk insert on a production server: row statistics for the
         # planner and the visibility map index-only scans need. Run here because autovacuum may be off,
