@@ -12,6 +12,11 @@ threads = int(os.getenv("GUNICORN_THREADS", "8"))  # more than 1 makes even "syn
 # With threads this is the worker's heartbeat, which its main loop beats whatever the threads do: a
 # long download is no longer killed half-way (a sync worker is, as it cannot beat while it streams).
 timeout = int(os.getenv("GUNICORN_TIMEOUT", "120"))
+# Seconds an idle client connection is kept open. A kept-alive connection stays with the worker that
+# accepted it, so a few busy clients can crowd one worker while others idle; 0 closes each connection
+# after its response and every request goes to whichever worker accepts first (behind a proxy, as in
+# production, the proxy keeps its own connections to clients).
+keepalive = int(os.getenv("GUNICORN_KEEPALIVE", "0"))
 accesslog = "-"
 errorlog = "-"
 

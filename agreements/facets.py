@@ -19,6 +19,7 @@ from .facetindex import FACETS, INDEXED, Bits, FacetIndex
 from .filters import AgreementFilter
 from .indexbuilds import IndexBuilds
 from .models import Name, Region, localized
+from .residuals import Residuals
 
 RANKED_HEAD = 1000  # search matches kept in relevance order: 20 pages of 50
 
@@ -33,6 +34,7 @@ class Option:
 
 
 builds = IndexBuilds(FacetIndex)
+residuals = Residuals()
 
 
 def current_index() -> FacetIndex:
@@ -58,8 +60,9 @@ def ids_in_listing_order(counts: "FacetCounts", start: int, stop: int) -> list[i
 
 
 def forget_index() -> None:
-    """Drop the index (tests; a restore, which replaces the database under it)."""
+    """Drop the index and the kept SQL matches (tests; a restore, which replaces the database)."""
     builds.forget()
+    residuals.forget()
 
 
 def label(index: FacetIndex, name: str, value: str) -> str:
@@ -106,19 +109,15 @@ def by_count(found: list[Option], key: str) -> list[Option]:
 
 
 def residual(index: FacetIndex, filterset: AgreementFilter, active: dict) -> tuple[Bits, list | None]:
-    """The filters the index does not hold (party, dates, search), run in SQL as one id list.
-
-    With a search, each match's rank comes in the same query: ranking the matches again for the
-    page's ORDER BY took as long as finding them (ts_rank over every match, EXPLAIN in
-    bench/RESULTS.md)."""
+    """The filters the index does not hold (party, dates, search), as one bitmap; with a search,
+    each match's rank too, read in the same query (residuals.py keeps them per parameters): ranking
+    the matches again for the page's ORDER BY took as long as finding them (ts_rank over every
+    match, EXPLAIN in bench/RESULTS.md)."""
     others = [name for name in active if name not in INDEXED and name != "sort"]
     if not others:
         return index.everything, None
-    queryset = filterset.queryset_only(others)
-    if "q" not in others:
-        return index.of_ids(queryset.values_list("pk", flat=True).iterator(chunk_size=10_000)), None
-    ranks = list(queryset.values_list("pk", "search_rank"))
-    return index.of_ids(pk for pk, _rank in ranks), ranks
+    matches = residuals.matches(filterset, others)
+    return index.of_ids(matches), (list(matches.items()) if "q" in others else None)
 
 
 def ranked_head(index: FacetIndex, ranks: list, bits: Bits) -> list[int]:

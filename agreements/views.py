@@ -104,19 +104,22 @@ def relaxations(found: Hints, active_chips: list[dict]) -> list[dict]:
 def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple[FacetCounts, str, dict, Hints]:
     """The counts, their rendered sidebar, labels and hints: what is cached per filter.
 
-    Rendering ~300 facet links took longer than counting them once cached, so the HTML is kept too.
+    Rendering ~300 facet links took longer than counting them once cached, so the HTML is kept too,
+    by its content: after an edit that left this filter's counts alone it is not rendered again.
     """
     counts = facet_counts(filterset)
-    list_url = reverse("agreement_list")
-    for name, options in counts.facets.items():
-        for option in options:
-            attach_urls(option, name, filters, list_url)
-    context = {"facets": counts.facets, "coverage": counts.coverage, "language": get_language()}
-    html = cached_by_content(
-        "facet-sidebar",
-        [filters, facets_content(counts.facets), counts.coverage],
+
+    def render() -> str:
+        list_url = reverse("agreement_list")
+        for name, options in counts.facets.items():
+            for option in options:
+                attach_urls(option, name, filters, list_url)
+        context = {"facets": counts.facets, "coverage": counts.coverage, "language": get_language()}
         # Jinja2 escaped what it rendered (autoescape); Django's backend returns it as a plain str.
-        lambda: mark_safe(render_to_string("agreements/_facets.html", context, using="jinja2")),  # noqa: S308
+        return mark_safe(render_to_string("agreements/_facets.html", context, using="jinja2"))  # noqa: S308
+
+    html = cached_by_content(
+        "facet-sidebar", [filters, facets_content(counts.facets), counts.coverage], render
     )
     return counts, html, dict(chip_labels(counts.facets)), hints(filterset, counts.total)
 
