@@ -65,8 +65,8 @@ def test_it_matches_in_full_after_a_change_the_log_cannot_cover(client, two, ask
     assert asked == [None, None]
 
 
-def test_it_keeps_dates_and_parties_up_to_date_too(client, two, asked):
-    grain, tourism = two
+def test_it_keeps_date_filters_up_to_date_too(client, two, asked):
+    _grain, tourism = two
     assert found(client, signed_from="2025-01-01") == 0
     tourism.signed_on = "2025-03-01"
     tourism.save()
