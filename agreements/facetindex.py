@@ -20,6 +20,7 @@ full build puts them in order (indexbuilds.py starts one once there are many).
 import copy
 import hashlib
 import json
+import time
 from array import array
 
 from django.db.models import Aggregate, BooleanField, ExpressionWrapper, Field, Q
@@ -138,6 +139,7 @@ class FacetIndex:
         self.size = len(self.pks)
         self.ordered = self.size  # positions below are in the listing's order; above, added since
         self.generation = 0  # updates since the full build
+        self.built_at = time.time()  # wall-clock: a snapshot is loaded by other processes
         # Which order the positions stand for: cached counts page by it only while it is the same,
         # and a rebuild of unchanged data keeps it.
         self.order_token = hashlib.blake2b(self.pks.tobytes(), digest_size=16).hexdigest()

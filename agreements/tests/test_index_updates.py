@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 
-from agreements import indexchanges
+from agreements import indexbuilds, indexchanges
 from agreements.caching import data_version
 from agreements.facetindex import FacetIndex
 from agreements.facets import builds, current_index, facet_counts, ids_in_listing_order
@@ -195,6 +195,18 @@ def test_it_pages_from_sql_where_agreements_were_added_out_of_order(registry, no
     counts = facet_counts(valid({"region": ["KZ-75"]}))
     assert ids_in_listing_order(counts, 0, 5) is None  # the new one is among them
     assert ids_in_listing_order(facet_counts(valid({"region": ["RU-MOW"]})), 0, 5) is not None
+
+
+def test_it_puts_added_agreements_in_order_once_they_have_waited(registry, monkeypatch):
+    current_index()
+    add_one()
+    assert current_index().added == 1  # within REORDER_AFTER: the update is enough for now
+    monkeypatch.setattr(indexbuilds, "REORDER_AFTER", 0)
+    current_index()  # starts a full build in the background
+    builds.wait()
+    assert current_index().added == 0
+    counts = facet_counts(valid({"region": ["KZ-75"]}))
+    assert ids_in_listing_order(counts, 0, 5) is not None  # in order again: paged from the index
 
 
 def test_it_builds_in_full_for_reference_data(registry):
