@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -101,27 +101,56 @@ def relaxations(found: Hints, active_chips: list[dict]) -> list[dict]:
     ]
 
 
+FACET_TITLES = {
+    "region": gettext_lazy("Регион"),
+    "sector": gettext_lazy("Отрасль (NACE)"),
+    "country": gettext_lazy("Страна реализации"),
+    "kind": gettext_lazy("Вид документа"),
+    "status": gettext_lazy("Статус"),
+    "forum": gettext_lazy("Форум"),
+}
+
+
 def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple[FacetCounts, str, dict, Hints]:
     """The counts, their rendered sidebar, labels and hints: what is cached per filter.
 
-    Rendering ~300 facet links took longer than counting them once cached, so the HTML is kept too,
-    by its content: after an edit that left this filter's counts alone it is not rendered again.
+    Rendering ~300 facet links took longer than counting them, so the HTML is kept too, by its
+    content, the whole sidebar and each facet's group: after an edit that left this filter's counts
+    alone nothing is rendered again, after one that changed a kind only the kinds are.
     """
     counts = facet_counts(filterset)
+    groups = lambda: {name: facet_group(name, counts, filters) for name in counts.facets}  # noqa: E731
+    context = lambda: {"groups": groups(), "language": get_language()}  # noqa: E731
+    html = cached_by_content(
+        "facet-sidebar",
+        [filters, facets_content(counts.facets), counts.coverage],
+        lambda: jinja_fragment("agreements/_facets.html", context()),
+    )
+    return counts, html, dict(chip_labels(counts.facets)), hints(filterset, counts.total)
+
+
+def facet_group(name: str, counts: FacetCounts, filters: dict) -> str:
+    options = counts.facets[name]
 
     def render() -> str:
         list_url = reverse("agreement_list")
-        for name, options in counts.facets.items():
-            for option in options:
-                attach_urls(option, name, filters, list_url)
-        context = {"facets": counts.facets, "coverage": counts.coverage, "language": get_language()}
-        # Jinja2 escaped what it rendered (autoescape); Django's backend returns it as a plain str.
-        return mark_safe(render_to_string("agreements/_facets.html", context, using="jinja2"))  # noqa: S308
+        for option in options:
+            attach_urls(option, name, filters, list_url)
+        context = {
+            "facet": name,
+            "title": FACET_TITLES[name],
+            "options": options,
+            "coverage": counts.coverage[name],
+        }
+        return jinja_fragment("agreements/_facet_group.html", context)
 
-    html = cached_by_content(
-        "facet-sidebar", [filters, facets_content(counts.facets), counts.coverage], render
-    )
-    return counts, html, dict(chip_labels(counts.facets)), hints(filterset, counts.total)
+    content = [name, filters, facets_content({name: options}), counts.coverage[name]]
+    return cached_by_content("facet-group", content, render)
+
+
+def jinja_fragment(name: str, context: dict) -> str:
+    # Jinja2 escaped what it rendered (autoescape); Django's backend returns it as a plain str.
+    return mark_safe(render_to_string(name, context, using="jinja2"))  # noqa: S308
 
 
 def facets_content(facets: dict) -> list:
@@ -223,7 +252,9 @@ def listing_overview(counts: FacetCounts, filters: dict) -> str:
         data = charts.listing_overview(counts.facets, names, filters, reverse("agreement_list"))
         return render_to_string("agreements/_listing_overview.html", data)
 
-    return cached_by_content("listing-overview", [filters, facets_content(counts.facets), names], render)
+    # Only the facets it draws: an edit of an agreement's kind leaves the map and charts as they were.
+    shown = {name: counts.facets[name] for name in ("region", *charts.LISTING_CHARTS)}
+    return cached_by_content("listing-overview", [filters, facets_content(shown), names], render)
 
 
 def home_overview() -> str:

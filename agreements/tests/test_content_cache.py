@@ -66,3 +66,15 @@ def test_it_keeps_languages_apart(client, rendered, two_regions):
     client.get("/en" + URL)
     assert rendered.count("agreements/_facets.html") == 2
     assert Agreement.objects.count() == 2
+
+
+def test_it_renders_only_the_facet_whose_counts_an_edit_changed(client, rendered, two_regions):
+    _almaty, moscow = two_regions
+    client.get(URL)
+    assert rendered.count("agreements/_facet_group.html") == 6
+    moscow.kind = Agreement.Kind.MOU
+    moscow.save()
+    response = client.get(URL)
+    assert rendered.count("agreements/_facets.html") == 2  # the sidebar's counts changed
+    assert rendered.count("agreements/_facet_group.html") == 7  # of its groups, the kinds alone
+    assert {o.value: o.count for o in response.context["facets"]["kind"]} == {"mou": 1}
