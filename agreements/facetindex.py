@@ -42,6 +42,10 @@ AGREEMENT_VALUES = ("pk", "kind", "status", "forum_id", UNDATED)
 EMPTY = Bits()
 
 
+def pks_token(pks: array) -> str:
+    return hashlib.blake2b(pks.tobytes(), digest_size=16).hexdigest()
+
+
 class IdList(Field):
     """A list of ids as the database sends it: an array (PostgreSQL) or JSON text (SQLite)."""
 
@@ -138,11 +142,9 @@ class FacetIndex:
         self.position = Positions(self.pks)
         self.size = len(self.pks)
         self.ordered = self.size  # positions below are in the listing's order; above, added since
-        self.generation = 0  # updates since the full build
         self.built_at = time.time()  # wall-clock: a snapshot is loaded by other processes
-        # Which order the positions stand for: cached counts page by it only while it is the same,
-        # and a rebuild of unchanged data keeps it.
-        self.order_token = hashlib.blake2b(self.pks.tobytes(), digest_size=16).hexdigest()
+        self.order_token = pks_token(self.pks)
+        self.generation = 0  # updates since the full build
         self.everything = Bits(range(self.size))
         self.labels: dict[str, dict[str, tuple[str, str]]] = {name: {} for name in INDEXED}
         self.section_of: dict[str, str] = {}
@@ -153,7 +155,10 @@ class FacetIndex:
 
     @property
     def token(self) -> str:
-        return f"{self.order_token}.{self.generation}"
+        """Which id each position stands for: cached counts page by it only while it is the same.
+        It follows from the positions alone, so every worker (and a rebuild of unchanged data)
+        agrees on it: counts shared through Redis page from whichever worker's index."""
+        return self.order_token
 
     def values_had(self) -> dict[str, Bits]:
         """The agreements with any value of a facet: a region is known for 6 of 12, say."""
@@ -287,6 +292,7 @@ class FacetIndex:
             gone = [pk for pk in old if pk not in placed]
             new.position = self.position.changed(gone, {pk: placed[pk] for pk in added})
             new.size = len(new.pks)
+            new.order_token = pks_token(new.pks)
         new.everything = present | bitset(placed.values())
         undated = (at for pk, at in placed.items() if rows[pk][-1])
         new.undated = (self.undated - cleared) | bitset(undated)

@@ -58,11 +58,16 @@ def edits(base: str, seconds: float, every: float) -> dict:
     kinds = (Agreement.Kind.MOU, Agreement.Kind.AGREEMENT)
     agreement = Agreement.objects.public().filter(kind__in=kinds).order_by("pk").first()
     visible, saves = [], 0
+    # Counted once, then followed switch by switch: a COUNT per save took ~100 ms of PostgreSQL at
+    # 100,000 agreements, on the cores the measured server shares.
+    counts = {kind: Agreement.objects.public().filter(kind=kind).count() for kind in kinds}
     started = time.monotonic()
     while time.monotonic() - started < seconds:
         tick = time.monotonic()
+        counts[agreement.kind] -= 1
         agreement.kind = kinds[1] if agreement.kind == kinds[0] else kinds[0]
-        expected = Agreement.objects.public().filter(kind=agreement.kind).count() + 1
+        counts[agreement.kind] += 1
+        expected = counts[agreement.kind]
         agreement._change_reason = "bench: read under writes"
         agreement.save()  # simple-history writes its record in the same transaction
         saves += 1

@@ -189,6 +189,22 @@ def test_it_keeps_an_edited_agreement_in_place_while_the_order_holds(registry, n
     assert ids_in_listing_order(facet_counts(valid({})), 0, 10) is not None
 
 
+def test_it_pages_with_counts_another_worker_computed(registry, no_full_builds):
+    """Workers that reached a version by different updates agree on the positions' token, so
+    counts one of them cached (shared through Redis) page from the other's index."""
+    base = current_index()
+    first = some(kind="mou")
+    first.kind = "agreement"
+    first.save()
+    second = some(kind="mou")
+    second.kind = "agreement"
+    second.save()
+    one_by_one = base.updated({first.pk}).updated({second.pk})
+    at_once = base.updated({first.pk, second.pk})
+    assert one_by_one.generation != at_once.generation
+    assert one_by_one.token == at_once.token == base.token  # nobody moved
+
+
 def test_it_pages_from_sql_where_agreements_were_added_out_of_order(registry, no_full_builds):
     add_one()
     assert current_index().added == 1
