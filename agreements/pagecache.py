@@ -20,6 +20,7 @@ import json
 import logging
 import queue
 import threading
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
@@ -43,27 +44,47 @@ _thread: threading.Thread | None = None
 _starting = threading.Lock()
 
 
-def cached_page(name: str, params: dict, render, alias: str = "pages") -> str:
-    """``render()``'s page for ``params`` at this request's data version."""
+@dataclass
+class Lookup:
+    """A page looked up at this request's data version: ``page`` if it was cached, else made by
+    ``rendered()`` — or, while its new rendering is being made, its previous one."""
+
+    version: str
+    store: object
+    page_key: str
+    latest_key: str
+    page: str | None
+    latest: tuple[str, str] | None
+
+    def rendered(self, render) -> str:
+        if self.page is not None:
+            return self.page
+        behind = self.latest is not None and self.latest[0] != self.version
+        if settings.SERVE_PAGES_WHILE_RENDERING and behind:
+            if self.store.add(lock_key(self.page_key), 1, RENDER_LOCK_SECONDS):
+                render_in_background(render, self.version, self.store, self.page_key, self.latest_key)
+            mark_behind()  # older than the version read: no ETag, nothing cached under it
+            return self.latest[1]
+        with tracking_behind():
+            page = render()
+            if not is_behind():
+                self.store.set_many({self.page_key: page, self.latest_key: (self.version, page)}, TTL)
+        return page
+
+
+def lookup(name: str, params: dict, alias: str = "pages") -> Lookup:
+    """One round trip to the cache for the page and its newest rendering; a view looks before it
+    validates its parameters (a page cached under a URL was valid at that version)."""
     version = data_version()
     store = caches[alias]
-    page_key = key(name, params, version)
-    page = store.get(page_key)
-    if page is not None:
-        return page
-    latest_key = key(name, params)
-    if settings.SERVE_PAGES_WHILE_RENDERING:
-        previous = store.get(latest_key)
-        if previous is not None and previous[0] != version:
-            if store.add(lock_key(page_key), 1, RENDER_LOCK_SECONDS):
-                render_in_background(render, version, store, page_key, latest_key)
-            mark_behind()  # older than the version read: no ETag, nothing cached under it
-            return previous[1]
-    with tracking_behind():
-        page = render()
-        if not is_behind():
-            store.set_many({page_key: page, latest_key: (version, page)}, TTL)
-    return page
+    page_key, latest_key = key(name, params, version), key(name, params)
+    found = store.get_many([page_key, latest_key])
+    return Lookup(version, store, page_key, latest_key, found.get(page_key), found.get(latest_key))
+
+
+def cached_page(name: str, params: dict, render, alias: str = "pages") -> str:
+    """``render()``'s page for ``params`` at this request's data version."""
+    return lookup(name, params, alias).rendered(render)
 
 
 def key(name: str, params: dict, version: str | None = None) -> str:

@@ -23,7 +23,7 @@ from .filters import DEFAULT_SORT, SORT_LABELS, AgreementFilter, public_filterse
 from .hints import Hints, hints
 from .listing import listed, listed_in_order
 from .models import Agreement, AgreementParty, Forum, Party, Region, Sector, Source
-from .pagecache import cached_page
+from .pagecache import lookup as cached_page_lookup
 
 DETAIL_PAGE_AGREEMENTS = 50
 
@@ -186,6 +186,12 @@ def choice_label(name, value):
 @require_safe
 @etag_from_data_version
 def agreement_list(request):
+    # The page shows nothing personal (no login state, no POST form), so readers asking for the same
+    # URL share one rendering until the data changes; pages are cached apart from the counts. A
+    # cached page is answered before its parameters are parsed again (a fifth of a cached answer).
+    page = cached_page_lookup("listing-page", {"url": request.get_full_path()})
+    if page.page is not None:
+        return HttpResponse(page.page)
     filterset = public_filterset(request.GET)
     if not filterset.is_valid():
         return render(
@@ -194,11 +200,7 @@ def agreement_list(request):
             {"filterset": filterset, "errors": filterset.errors, "params": {}, "page": None},
             status=400,
         )
-    # The page shows nothing personal (no login state, no POST form), so readers asking for the same
-    # URL share one rendering until the data changes; pages are cached apart from the counts.
-    url = request.get_full_path()
-    html = cached_page("listing-page", {"url": url}, lambda: render_listing(request, filterset))
-    return HttpResponse(html)
+    return HttpResponse(page.rendered(lambda: render_listing(request, filterset)))
 
 
 def render_listing(request, filterset: AgreementFilter) -> str:
