@@ -24,6 +24,19 @@ BUDGETS = {
 }
 
 
+# Issue #17's budgets at 1,000,000 agreements (PostgreSQL, 2 cores).
+MILLION_BUDGETS = {
+    "cold_ms": 100,  # a filter nobody asked for yet, every facet counted, the page rendered
+    "warm_ms": 10,  # the same page again, as served
+    "search_cold_ms": 150,
+    "deep_cold_ms": 100,
+    "xlsx_rows_per_s": 30_000,
+    "xlsx_above_idle_mb": 200,
+    "worker_rss_mb": 300,
+    "ready_s": 10,
+}
+
+
 def verdict(value, budget, lower_is_better: bool = True) -> str:
     if value is None:
         return "n/a"
@@ -45,6 +58,7 @@ def markdown(results: dict) -> str:
         *admin_table(results, pg_note),
         *wrk_table(results, pg_note),
         *workers_table(results),
+        *million_table(results),
         *sql_time(results),
     ]
     return "\n".join(lines) + "\n"
@@ -258,4 +272,51 @@ def workers_table(results: dict) -> list[str]:
             f"first listing {figures['first_listing_ms']} ms, "
             f"worker {figures['worker_rss_mb']} MB resident"
         )
+    return lines
+
+
+def million_table(results: dict) -> list[str]:
+    """Issue #17's budgets, for a run at 1,000,000 agreements or more."""
+    if results["agreements"] < 1_000_000:
+        return []
+    b, listing = MILLION_BUDGETS, results["listing"]
+    plain = {name: f for name, f in listing.items() if name not in ("search", "deep_page")}
+    worst_cold = max(f["in_process_ms"] for f in plain.values())
+    worst_warm = max((f.get("http", {}).get("p50_ms") or 0) for f in listing.values()) or None
+    xlsx = results.get("exports", {}).get("xlsx", {})
+    start = results.get("start", {})
+    rss = [r for r in results.get("worker_rss_mb") or [] if r] + [
+        f.get("worker_rss_mb") or 0 for f in start.values()
+    ]
+    rows = [
+        ("cold listing, all facets (slowest of the plain filters)", worst_cold, b["cold_ms"], True),
+        ("warm listing, as served (slowest p50)", worst_warm, b["warm_ms"], True),
+        ("Russian search + facets, cold", listing["search"]["in_process_ms"], b["search_cold_ms"], True),
+        ("deep page, cold", listing["deep_page"]["in_process_ms"], b["deep_cold_ms"], True),
+        ("XLSX export, rows/s", xlsx.get("rows_per_s"), b["xlsx_rows_per_s"], False),
+        ("XLSX export, MB above the idle worker", xlsx.get("above_idle_mb"), b["xlsx_above_idle_mb"], True),
+        ("worker resident memory, MB (largest)", max(rss) if rss else None, b["worker_rss_mb"], True),
+        (
+            "worker ready, s (index from the snapshot)",
+            start.get("from_snapshot", {}).get("ready_s"),
+            b["ready_s"],
+            True,
+        ),
+        (
+            "worker ready, s (index from the database)",
+            start.get("from_database", {}).get("ready_s"),
+            b["ready_s"],
+            True,
+        ),
+    ]
+    lines = [
+        "",
+        "### Issue #17's budgets at this size",
+        "",
+        "| measure | figure | budget | verdict |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    for label, value, budget, lower in rows:
+        sign = "≤" if lower else "≥"
+        lines.append(f"| {label} | {value} | {sign} {budget:,} | {verdict(value, budget, lower)} |")
     return lines
