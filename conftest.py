@@ -9,7 +9,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.utils import translation
 
-from agreements.facets import forget_index
+from agreements.public.listing.facets import forget_index
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Flags for Debian's Chromium on a machine with no network beyond loopback (see DEVELOPERS.md).

@@ -24,6 +24,6 @@ errorlog = "-"
 def post_worker_init(worker):
     """Build the facet index and render the first pages before the worker's first request rather than
     during it (agreements/warmup.py); a database that is not ready only postpones it to that request."""
-    from agreements.warmup import warm_up
+    from agreements.public.warmup import warm_up
 
     warm_up(worker.log)

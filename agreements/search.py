@@ -12,13 +12,11 @@ import re
 from collections.abc import Iterable
 
 import snowballstemmer
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
-from django.db.models import F, IntegerField, QuerySet, Value
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import StrIndex
+from django.db.models import IntegerField, QuerySet, Value
 
-SEARCH_CONFIG = "russian"
+from agreements import backend
+from agreements.backend import fill_search_vectors, weighted_vector  # noqa: F401  (migrations import it from here)
+
 MAX_QUERY_WORDS = 12
 _WORD = re.compile(r"\w+", re.UNICODE)
 _stemmer = snowballstemmer.stemmer("russian")
@@ -61,7 +59,7 @@ def fill_search_fields(agreement, parties: Iterable) -> None:
 def refresh_search_fields(agreements: QuerySet) -> int:
     """Recompute the stored search fields (and the title's sort key) of these agreements; call after
     their texts or parties change."""
-    from .models import Agreement
+    from agreements.models import Agreement
 
     batch = []
     count = 0
@@ -79,25 +77,8 @@ def refresh_search_fields(agreements: QuerySet) -> int:
 
 def save_search_fields(model, agreements: list) -> int:
     count = model.objects.bulk_update(agreements, ["title_key", "search_text", "search_stems"])
-    fill_search_vectors(model.objects.filter(pk__in=[a.pk for a in agreements]))
+    backend.fill_search_vectors(model.objects.filter(pk__in=[a.pk for a in agreements]))
     return count
-
-
-def weighted_vector():
-    """Title weighs more than subject and party names when results are ranked."""
-    return SearchVector("title", config=SEARCH_CONFIG, weight="A") + SearchVector(
-        "search_text", config=SEARCH_CONFIG, weight="D"
-    )
-
-
-def fill_search_vectors(agreements: QuerySet) -> None:
-    """PostgreSQL: store the tsvector computed from the stored search text (one UPDATE)."""
-    if is_postgresql():
-        agreements.update(search_vector=weighted_vector())
-
-
-def is_postgresql() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def apply_search(queryset: QuerySet, query: str) -> QuerySet:
@@ -106,19 +87,4 @@ def apply_search(queryset: QuerySet, query: str) -> QuerySet:
     if not query_words:
         # Only punctuation: nothing can match, but the caller may still sort by relevance.
         return queryset.none().annotate(search_rank=Value(0, output_field=IntegerField()))
-    if is_postgresql():
-        ts_query = SearchQuery(" ".join(query_words), config=SEARCH_CONFIG, search_type="plain")
-        # The stored vector carries the GIN index (match) and the weights (rank): nothing is recomputed.
-        return queryset.filter(search_vector=ts_query).annotate(
-            search_rank=SearchRank(F("search_vector"), ts_query)
-        )
-    query_stems = _stemmer.stemWords(query_words)
-    # Each stem a token prefix, all of them required: what " stem" matched in the padded stems.
-    match = " AND ".join('"' + stem.replace('"', '""') + '"*' for stem in query_stems)
-    matches = RawSQL("SELECT rowid FROM agreements_search WHERE agreements_search MATCH %s", [match])
-    queryset = queryset.filter(pk__in=matches)
-    rank = Value(0, output_field=IntegerField())
-    for stem in query_stems:
-        # Earlier in the document (the title comes first) ranks higher: negate the position.
-        rank = rank - StrIndex(F("search_stems"), Value(f" {stem}"))
-    return queryset.annotate(search_rank=rank)
+    return backend.match_words(queryset, query_words, _stemmer.stemWords(query_words))

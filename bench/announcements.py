@@ -46,9 +46,9 @@ def setup():
 
 
 def reader():
-    from agreements.announcements.parties import PartyIndex
-    from agreements.announcements.places import Lexicon
-    from agreements.announcements.reader import read_announcement
+    from agreements.backoffice.announcements.parties import PartyIndex
+    from agreements.backoffice.announcements.places import Lexicon
+    from agreements.backoffice.announcements.reader import read_announcement
     from agreements.reference import country_rows, region_rows
 
     lexicon = Lexicon(
@@ -94,7 +94,7 @@ def group_of(filename: str) -> str:
 
 
 def name_key(name: str) -> str:
-    from agreements.announcements.morph import lemma_key
+    from agreements.backoffice.announcements.morph import lemma_key
 
     return lemma_key(name.replace("ё", "е"))
 
@@ -149,8 +149,8 @@ def compare(score: Score, name: str, proposal: dict, expected: dict):
 
 def read_or_nothing(read, path: Path) -> dict:
     """A text in which the reader finds no document is an empty proposal (a real text may name none)."""
-    from agreements.announcements.errors import AnnouncementError
-    from agreements.announcements.figures import find_figures
+    from agreements.backoffice.announcements.errors import AnnouncementError
+    from agreements.backoffice.announcements.figures import find_figures
 
     text = path.read_text("utf-8")
     try:
@@ -220,7 +220,7 @@ def party_index_ms(texts: list[str]) -> float:
     """The party index over PARTIES made-up names of three corpus words each (a registry grown large)."""
     import random
 
-    from agreements.announcements.parties import PartyIndex
+    from agreements.backoffice.announcements.parties import PartyIndex
 
     words = sorted({w for text in texts for w in re.findall(r"[А-ЯЁа-яё]{4,}", text)})
     rng = random.Random(12)

@@ -52,7 +52,7 @@ def setup(database: str) -> None:
 
 def parameters() -> dict:
     """The Kazakh region and the NACE section with most published agreements, from the index."""
-    from agreements.facets import current_index
+    from agreements.public.listing.facets import current_index
 
     index = current_index()
     regions = {code: len(bits) for code, bits in index.bits["region"].items() if code.startswith("KZ-")}
@@ -98,7 +98,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from agreements.facets import FacetIndex
+    from agreements.public.listing.facets import FacetIndex
 
     started = time.perf_counter()
     FacetIndex()

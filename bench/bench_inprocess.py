@@ -28,7 +28,7 @@ def facet_index_build(repeats: int = 3) -> dict:
     """What each worker pays once per data change (and at start-up): rebuilding the facet bitsets."""
     import pickle
 
-    from agreements.facets import FacetIndex, current_index
+    from agreements.public.listing.facets import FacetIndex, current_index
 
     runs = []
     for _ in range(max(1, repeats)):

@@ -62,8 +62,8 @@ def prepare(rows: int) -> bytes:
     from django.core.management import call_command
     from import_export.formats.base_formats import XLSX
 
+    from agreements.backoffice.resources import AgreementResource
     from agreements.models import Agreement, Country
-    from agreements.resources import AgreementResource
 
     quiet = {"stdout": io.StringIO(), "stderr": io.StringIO(), "verbosity": 0}
     call_command("migrate", **quiet)
@@ -106,8 +106,8 @@ CPU_SECONDS = []
 
 
 def command_step(data: bytes, dry_run: bool):
-    from agreements.imports.files import XLSX
-    from agreements.resources import AgreementResource
+    from agreements.backoffice.imports.files import XLSX
+    from agreements.backoffice.resources import AgreementResource
 
     def run():
         dataset = XLSX().create_dataset(data)

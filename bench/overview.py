@@ -81,9 +81,9 @@ def main() -> None:
 
     from django.test import Client
 
-    from agreements import views
-    from agreements.facets import current_index
     from agreements.models import Agreement
+    from agreements.public import views
+    from agreements.public.listing.facets import current_index
 
     total = Agreement.objects.count()
     if total != args.agreements:

@@ -89,8 +89,8 @@ def import_rows(rows: int) -> dict:
     from django.core.management import call_command
     from import_export.formats.base_formats import CSV
 
+    from agreements.backoffice.resources import AgreementResource
     from agreements.models import Agreement
-    from agreements.resources import AgreementResource
 
     source = Agreement.objects.filter(slug__startswith="demo-").order_by("pk")[:rows]
     dataset = AgreementResource().export(queryset=source)

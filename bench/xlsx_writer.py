@@ -1,4 +1,5 @@
-"""The XLSX writer alone (agreements/xlsx.py), 100,000 export-like rows, with and without the hyperlink
+"""The XLSX writer alone (agreements/public/downloads/xlsx.py), 100,000 export-like rows, with and
+without the hyperlink
 and amount columns: what the real links (spooled, at most 65,530 a sheet) cost in time and memory.
 
     .venv/bin/python bench/xlsx_writer.py [--rows 100000]
@@ -49,7 +50,7 @@ def main():
     import django
 
     django.setup()
-    from agreements import xlsx
+    from agreements.public.downloads import xlsx
 
     for label, formats in (
         ("plain", {}),

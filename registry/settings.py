@@ -184,7 +184,7 @@ def shared_or_local(name: str, megabytes_variable: str) -> dict:
             "KEY_PREFIX": f"registry:{name}",
         }
     return {
-        "BACKEND": "agreements.sizedcache.SizedLocMemCache",
+        "BACKEND": "agreements.public.listing.sizedcache.SizedLocMemCache",
         "LOCATION": name,
         "OPTIONS": {"MAX_BYTES": envint(megabytes_variable, "64") * 1024 * 1024, "MAX_ENTRIES": 1_000_000},
     }
@@ -343,9 +343,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [],
-    "DEFAULT_THROTTLE_CLASSES": ["agreements.api.plumbing.AnonymousThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["agreements.public.api.plumbing.AnonymousThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "agreements.api.plumbing.exception_handler",
+    "EXCEPTION_HANDLER": "agreements.public.api.plumbing.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {

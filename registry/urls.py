@@ -2,7 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from agreements import views
+from agreements.public import views
 
 # A database outage outside a view is a 503 too (agreements.middleware).
 handler500 = "agreements.middleware.server_error"
@@ -12,14 +12,14 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # One URL per record in every language (?lang= or Accept-Language): not under i18n_patterns.
-    path("api/", include("agreements.api.urls")),
+    path("api/", include("agreements.public.api.urls")),
 ]
 # Open data (issue #16): one document for every language, so outside i18n_patterns. Imported here to
 # keep this a hunk of its own.
 from django.contrib.sitemaps import views as sitemap_views  # noqa: E402
 
-from agreements import opendata  # noqa: E402
-from agreements.sitemaps import SITEMAPS, robots_txt  # noqa: E402
+from agreements.public.downloads import opendata  # noqa: E402
+from agreements.public.sitemaps import SITEMAPS, robots_txt  # noqa: E402
 
 urlpatterns += [
     path("robots.txt", robots_txt, name="robots_txt"),
@@ -34,7 +34,7 @@ urlpatterns += [
     path("data/<slug:resource>.csv", opendata.resource_csv, name="datapackage_csv"),
 ]
 # Russian pages live at /agreements/…, English ones at /en/agreements/…: each view is a shareable URL.
-urlpatterns += i18n_patterns(path("", include("agreements.urls")), prefix_default_language=False)
+urlpatterns += i18n_patterns(path("", include("agreements.public.urls")), prefix_default_language=False)
 
 # A 404 under /api/ is JSON (agreements.api), elsewhere Django's page (templates/404.html).
-handler404 = "agreements.api.views.not_found"
+handler404 = "agreements.public.api.views.not_found"

@@ -4,7 +4,7 @@ stored, the status-history model, VACUUM."""
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 
-from agreements import search
+from agreements import backend
 from agreements.demo.vocabulary import PREFIX
 from agreements.models import (
     Agreement,
@@ -60,8 +60,8 @@ def delete_rows(cursor, model, where: str, params: list, seen: set) -> None:
 
 
 def has_stored_vector() -> bool:
-    """PostgreSQL with a stored search vector (search.fill_search_vectors): written with each row."""
-    if connection.vendor != "postgresql" or not hasattr(search, "weighted_vector"):
+    """PostgreSQL with a stored search vector (backend.fill_search_vectors): written with each row."""
+    if not backend.is_postgresql():
         return False
     try:
         Agreement._meta.get_field("search_vector")
@@ -82,7 +82,7 @@ def timeline_model():
 
 def vacuum(analyze: bool) -> None:
     """PostgreSQL: VACUUM (ANALYZE) the demo tables; only ANALYZE inside a transaction (e.g. a test's)."""
-    if connection.vendor != "postgresql":
+    if not backend.is_postgresql():
         return
     tables = [model._meta.db_table for model in (Agreement, AgreementParty, Party, PartyAlias, Forum)]
     tables += [

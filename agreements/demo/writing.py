@@ -4,8 +4,8 @@ PostgreSQL: one ``COPY … FROM STDIN`` per table and batch, streamed, so the se
 Python still formats rows. Agreements' ids are taken from the table's sequence before their rows
 are made, so their links name them without a round trip. COPY cannot compute the stored search
 vector, so agreements are copied into a temporary table and moved by one ``INSERT … SELECT`` per
-batch that computes it with ``search.weighted_vector()``, compiled by Django: the same SQL
-``search.fill_search_vectors`` runs, on a row that is written once (an UPDATE after the insert would
+batch that computes it with ``backend.weighted_vector()``, compiled by Django: the same SQL
+``backend.fill_search_vectors`` runs, on a row that is written once (an UPDATE after the insert would
 leave as many dead rows and double the table). SQLite: ``executemany`` of the same tuples.
 
 Nothing is bypassed: the data version and change log triggers (and SQLite's search index triggers)
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models.sql import Query
 
-from agreements import search
+from agreements import backend
 from agreements.demo.storage import has_stored_vector, timeline_model
 from agreements.models import Agreement, AgreementParty, Forum, Party, PartyAlias
 
@@ -68,7 +68,7 @@ def tables() -> dict[str, Table]:
 
 def writer():
     """The writer for the default database: COPY on PostgreSQL, executemany elsewhere."""
-    return CopyWriter() if connection.vendor == "postgresql" else InsertWriter()
+    return CopyWriter() if backend.is_postgresql() else InsertWriter()
 
 
 def quote(name: str) -> str:
@@ -88,7 +88,7 @@ class InsertWriter:
             table, pk = model._meta.db_table, model._meta.pk.column
             self.cursor.execute(f"SELECT MAX({quote(pk)}) FROM {quote(table)}")  # noqa: S608
             highest = self.cursor.fetchone()[0] or 0
-            if connection.vendor == "sqlite":
+            if not backend.is_postgresql():
                 # AUTOINCREMENT never gives an id twice, even one whose row was deleted: nor does this.
                 self.cursor.execute("SELECT MAX(seq) FROM sqlite_sequence WHERE name = %s", [table])
                 highest = max(highest, self.cursor.fetchone()[0] or 0)
@@ -215,8 +215,8 @@ class CopyWriter(InsertWriter):
 
 
 def vector_sql() -> tuple[str, list]:
-    """search.weighted_vector() as SQL over an agreement row's columns, and its parameters."""
+    """backend.weighted_vector() as SQL over an agreement row's columns, and its parameters."""
     query = Query(Agreement)
-    expression = search.weighted_vector().resolve_expression(query, allow_joins=False, for_save=True)
+    expression = backend.weighted_vector().resolve_expression(query, allow_joins=False, for_save=True)
     sql, params = query.get_compiler(connection=connection).compile(expression)
     return sql, list(params)

@@ -1,6 +1,7 @@
 """The data version: one row bumped by triggers inside every transaction that writes registry data.
 
-Caches and the facet index are keyed by it (agreements/caching.py). It replaces MAX(history_id),
+Caches and the facet index are keyed by it (agreements/public/listing/caching.py). It replaces
+MAX(history_id),
 which missed commits: ids are allocated at insert and become visible at commit, so a long import
 that took its ids first and committed after a quick edit left the maximum unchanged, and reference
 data (countries, regions, sectors) had no history at all.

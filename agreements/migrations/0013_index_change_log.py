@@ -3,7 +3,8 @@
 A full build of the facet index reads every published agreement and link (seconds at 100,000
 agreements, tens of seconds at 1,000,000); with staff saving every few seconds, every worker was
 rebuilding all the time and an edit showed after ~9 s (bench/RESULTS.md). With this log a worker
-updates its index from the agreements changed since its version instead (agreements/indexchanges.py).
+updates its index from the agreements changed since its version instead
+(agreements/public/facetindex/changes.py).
 
 Each row names one agreement whose index entry may have changed (its row, its regions, sectors,
 countries of implementation or parties), or, with ``everything``, a change only a full build

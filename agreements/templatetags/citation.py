@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 register = template.Library()
 
 JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"  # as agreements/opendata.py states
+LICENSE_URL = (
+    "https://creativecommons.org/licenses/by/4.0/"  # as agreements/public/downloads/opendata.py states
+)
 NACE = "https://ec.europa.eu/eurostat/web/nace"
 BIBTEX_ESCAPES = {
     "\\": r"\textbackslash{}",

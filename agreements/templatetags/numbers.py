@@ -1,8 +1,8 @@
-"""Template filters over agreements/numbers.py: forum figures and agreement amounts, localized."""
+"""Template filters over agreements/public/numbers.py: forum figures and agreement amounts, localized."""
 
 from django import template
 
-from .. import numbers
+from agreements.public import numbers
 
 register = template.Library()
 

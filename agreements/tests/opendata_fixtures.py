@@ -3,8 +3,7 @@
 import pytest
 
 from agreements.models import Party
-
-from .factories import make_agreement, make_forum, make_party
+from agreements.tests.factories import make_agreement, make_forum, make_party
 
 DRAFT_TITLE = "Черновик о заводе Тайноборск"
 

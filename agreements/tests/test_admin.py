@@ -3,8 +3,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from agreements.models import ForumFigure, PartyAlias, Source
-
-from .factories import make_agreement, make_forum, make_party
+from agreements.tests.factories import make_agreement, make_forum, make_party
 
 
 @pytest.fixture

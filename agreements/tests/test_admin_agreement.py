@@ -7,9 +7,8 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from agreements.models import Agreement, AgreementParty, StatusChange
-
-from .admin_forms import form_data, inline_prefix
-from .factories import make_agreement, make_forum, make_party
+from agreements.tests.admin_forms import form_data, inline_prefix
+from agreements.tests.factories import make_agreement, make_forum, make_party
 
 CHANGELIST = reverse("admin:agreements_agreement_changelist")
 

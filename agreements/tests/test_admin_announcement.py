@@ -14,11 +14,11 @@ from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from agreements.announcements.files import text_from_file
-from agreements.announcements.saving import CHANGE_REASON
+from agreements.backoffice.announcements.files import text_from_file
+from agreements.backoffice.announcements.saving import CHANGE_REASON
 from agreements.models import Agreement, AgreementParty, Forum, ForumFigure, Party, Source, StatusChange
 
-pytest.importorskip("agreements.announcements.reader")
+pytest.importorskip("agreements.backoffice.announcements.reader")
 
 URL = "/admin/agreements/agreement/announcement/"
 SEED_TEXT = (Path(settings.BASE_DIR) / "fixtures" / "sources" / "xiii-forum-announcement.txt").read_text()
@@ -330,7 +330,7 @@ def test_it_reads_text_files_in_utf8_with_bom_and_cp1251():
 
 
 def test_it_refuses_other_encodings_and_large_files():
-    from agreements.announcements.errors import AnnouncementError
+    from agreements.backoffice.announcements.errors import AnnouncementError
 
     with pytest.raises(AnnouncementError, match="UTF-8"):
         text_from_file("a.txt", "Memorandum über Zusammenarbeit".encode("latin-1"))

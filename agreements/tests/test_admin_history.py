@@ -5,9 +5,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from agreements.models import Agreement, Region, Sector, StatusChange
-
-from .admin_forms import form_data
-from .factories import make_agreement, make_forum, make_party
+from agreements.tests.admin_forms import form_data
+from agreements.tests.factories import make_agreement, make_forum, make_party
 
 
 def change_url(obj):

@@ -9,9 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from agreements.models import Agreement, Forum, Source
-
-from .admin_forms import form_data
-from .factories import make_agreement, make_forum, make_party
+from agreements.tests.admin_forms import form_data
+from agreements.tests.factories import make_agreement, make_forum, make_party
 
 CONFLICT = "Пока вы редактировали, эту запись изменил(а)"
 

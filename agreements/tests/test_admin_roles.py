@@ -5,9 +5,8 @@ from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from agreements.models import Region
-
-from .admin_forms import form_data
-from .factories import make_agreement
+from agreements.tests.admin_forms import form_data
+from agreements.tests.factories import make_agreement
 
 
 def staff(name: str, group: str) -> User:

@@ -3,12 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from agreements.forms import RegistryModelForm
+from agreements.backoffice.forms import RegistryModelForm
 from agreements.models import Party, PartyAlias
+from agreements.tests.admin_forms import form_data, inline_prefix
+from agreements.tests.factories import make_agreement, make_party
 from agreements.text import XML_ILLEGAL, find_xml_illegal, strip_xml_illegal
-
-from .admin_forms import form_data, inline_prefix
-from .factories import make_agreement, make_party
 
 ILLEGAL = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x0e", "\x1f", "\ufffe", "\uffff", "\ud800", "\udfff"]
 ALLOWED = ["\t", "\n", "\r", " ", "ё", "«", "—", "\u00a0", "\ufffd", "😀", "Ә"]

@@ -6,12 +6,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from agreements.countries import agreement_countries, implementation_countries
-from agreements.facets import facet_counts
-from agreements.filters import public_filterset
 from agreements.models import Agreement
-
-from .factories import make_agreement
+from agreements.public.countries import agreement_countries, implementation_countries
+from agreements.public.filters import public_filterset
+from agreements.public.listing.facets import facet_counts
+from agreements.tests.factories import make_agreement
 
 EUROCHEM = "xiii-01-eurochem-karatau-fertilisers"  # region KZ-31, no country named
 INTERSKOL = "xiii-09-edb-interskol-power-tools"  # RU, KZ, BY named, no region

@@ -6,13 +6,12 @@ from django import forms
 from django.http import QueryDict
 from django.urls import reverse
 
-from agreements import querystrings, views
-from agreements.facets import current_index
-from agreements.filters import AgreementFilterForm, public_filterset, reference_ids
 from agreements.models import Agreement, Country, Region, Sector
+from agreements.public import querystrings, views
+from agreements.public.filters import AgreementFilterForm, public_filterset, reference_ids
+from agreements.public.listing.facets import current_index
 from agreements.search import title_sort_key
-
-from .factories import make_agreement, make_forum, make_party
+from agreements.tests.factories import make_agreement, make_forum, make_party
 
 LIST = reverse("agreement_list")
 
@@ -284,7 +283,7 @@ def test_it_serves_russian_without_a_prefix_whatever_the_browser_asks(client, se
 
 
 def test_it_keeps_drafts_out_of_the_public_queryset_used_by_the_list():
-    from agreements.filters import public_filterset
+    from agreements.public.filters import public_filterset
 
     assert "is_published" in str(public_filterset({}).queryset.query)
     assert Agreement.objects.public().query.where

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from agreements.announcements.amounts import find_amounts
-from agreements.announcements.reader import AnnouncementError, read_announcement
+from agreements.backoffice.announcements.amounts import find_amounts
+from agreements.backoffice.announcements.reader import AnnouncementError, read_announcement
 
 SEED = (Path(__file__).resolve().parents[2] / "fixtures/sources/xiii-forum-announcement.txt").read_text(
     "utf-8"

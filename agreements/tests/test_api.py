@@ -9,12 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agreements.facets import facet_counts
-from agreements.filters import public_filterset
 from agreements.models import Agreement, AgreementParty, Region, StatusChange
-
-from .factories import make_agreement, make_forum, make_party
-from .test_settings import load_settings
+from agreements.public.filters import public_filterset
+from agreements.public.listing.facets import facet_counts
+from agreements.tests.factories import make_agreement, make_forum, make_party
+from agreements.tests.test_settings import load_settings
 
 LIST = "/api/agreements/"
 EUROCHEM = "xiii-01-eurochem-karatau-fertilisers"
@@ -258,7 +257,7 @@ def test_it_shows_an_agreement_with_parties_in_order_timeline_and_source(client,
     assert data["source"]["slug"] == "xiii-forum-announcement"
     assert data["source_quote"] == agreement.source_quote and data["source_quote"]
     assert data["amount"] is None and data["countries"] == []
-    # Derived from the region, as the country facet and filter count it (agreements/countries.py).
+    # Derived from the region, as the country facet and filter count it (agreements/public/countries.py).
     assert data["implementation_countries"] == [{"code": "KZ", "name": "Казахстан", "derived": True}]
 
 

@@ -22,8 +22,8 @@ from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from agreements.backoffice.merging import merge_parties
 from agreements.management.commands.backup import backed_up_models
-from agreements.merging import merge_parties
 from agreements.models import (
     Agreement,
     AgreementParty,
@@ -36,8 +36,7 @@ from agreements.models import (
     StatusChange,
 )
 from agreements.search import refresh_search_fields
-
-from .factories import make_agreement, make_party
+from agreements.tests.factories import make_agreement, make_party
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

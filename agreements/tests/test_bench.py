@@ -17,9 +17,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from agreements.facets import facet_counts
-from agreements.filters import public_filterset
 from agreements.models import Agreement
+from agreements.public.filters import public_filterset
+from agreements.public.listing.facets import facet_counts
 
 N = 200
 

@@ -3,7 +3,7 @@ home page, the listing (filtered, empty, on a phone), an agreement and a forum, 
 
 import pytest
 
-from .axe import assert_accessible
+from agreements.tests.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser]
 

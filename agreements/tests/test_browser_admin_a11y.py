@@ -5,9 +5,8 @@ import pytest
 from django.contrib.auth.models import User
 
 from agreements.models import Agreement
-
-from .axe import assert_accessible
-from .test_browser_admin import PASSWORD, SLUG, log_in
+from agreements.tests.axe import assert_accessible
+from agreements.tests.test_browser_admin import PASSWORD, SLUG, log_in
 
 pytestmark = [pytest.mark.browser]
 

@@ -12,8 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from agreements import catalogs
-
-from .axe import assert_accessible
+from agreements.tests.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser]
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .axe import assert_accessible
+from agreements.tests.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser]
 

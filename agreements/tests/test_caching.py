@@ -1,4 +1,5 @@
-"""The data version (migration 0011, agreements/caching.py): changed by every committed write, in
+"""The data version (migration 0011, agreements/public/listing/caching.py): changed by every
+committed write, in
 whatever order concurrent transactions commit, and by reference data; caches follow it."""
 
 import re
@@ -12,14 +13,13 @@ from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.urls import reverse
 
-from agreements.caching import cached, data_version, is_behind, tracking_behind
-from agreements.facets import builds, facet_counts
-from agreements.filters import public_filterset
 from agreements.models import Agreement, Country, Region
-from agreements.sizedcache import SizedLocMemCache
-
-from .factories import make_agreement, make_party
-from .test_import import csv_bytes, run_import
+from agreements.public.filters import public_filterset
+from agreements.public.listing.caching import cached, data_version, is_behind, tracking_behind
+from agreements.public.listing.facets import builds, facet_counts
+from agreements.public.listing.sizedcache import SizedLocMemCache
+from agreements.tests.factories import make_agreement, make_party
+from agreements.tests.test_import import csv_bytes, run_import
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL (SQLite has one writer)"

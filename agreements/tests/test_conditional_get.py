@@ -3,8 +3,7 @@
 import pytest
 
 from agreements.models import Agreement
-
-from .factories import make_agreement
+from agreements.tests.factories import make_agreement
 
 URLS = ["/", "/agreements/?region=KZ-31", "/en/agreements/", "/agreements/export.csv?kind=mou"]
 

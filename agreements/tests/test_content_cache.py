@@ -1,12 +1,11 @@
 """The listing's sidebar and charts are cached by what they show, not by the data version: after an
-edit, a filter whose counts and labels did not change reuses them (agreements/caching.py)."""
+edit, a filter whose counts and labels did not change reuses them (agreements/public/listing/caching.py)."""
 
 import pytest
 
-from agreements import views
 from agreements.models import Agreement, Region
-
-from .factories import make_agreement
+from agreements.public import views
+from agreements.tests.factories import make_agreement
 
 pytestmark = pytest.mark.django_db
 URL = "/agreements/?region=RU-MOW"

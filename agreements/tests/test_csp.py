@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from .test_settings import load_settings
+from agreements.tests.test_settings import load_settings
 
 DIRECTIVES = {
     "default-src": "'self'",

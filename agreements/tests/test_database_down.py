@@ -7,8 +7,7 @@ from django.db import InterfaceError, OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from agreements.middleware import DatabaseUnavailableMiddleware, server_error
-
-from .test_settings import PRODUCTION, load_settings
+from agreements.tests.test_settings import PRODUCTION, load_settings
 
 
 def database_down(error=None):

@@ -9,11 +9,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agreements import opendata, throttle
 from agreements.models import Agreement, AgreementParty, Forum, Party, Region, Sector
-
-from .factories import make_agreement
-from .opendata_fixtures import drafts  # noqa: F401 - a fixture
+from agreements.public.downloads import opendata, throttle
+from agreements.tests.factories import make_agreement
+from agreements.tests.opendata_fixtures import drafts  # noqa: F401 - a fixture
 
 NAMES = ["agreements", "parties", "agreement_parties", "regions", "sectors", "forums", "forum_figures"]
 pytestmark = pytest.mark.django_db

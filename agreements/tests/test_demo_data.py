@@ -12,8 +12,7 @@ from agreements import models as app_models
 from agreements.management.commands.generate_demo_data import timeline_model
 from agreements.models import Agreement, AgreementParty, Forum, Party, PartyAlias
 from agreements.search import apply_search, refresh_search_fields, words
-
-from .factories import make_agreement
+from agreements.tests.factories import make_agreement
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementParty, Region
-
-from .factories import make_agreement, make_party
+from agreements.tests.factories import make_agreement, make_party
 
 pytestmark = pytest.mark.django_db
 SLUG = "xiii-01-eurochem-karatau-fertilisers"

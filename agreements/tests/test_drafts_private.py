@@ -24,8 +24,7 @@ from agreements.models import (
     Source,
     StatusChange,
 )
-
-from .factories import make_agreement, make_forum, make_party
+from agreements.tests.factories import make_agreement, make_forum, make_party
 
 # Words that only the drafts hold (case-sensitive: a search box echoes its lower-case query).
 SECRETS = [

@@ -10,9 +10,8 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from agreements import exports, throttle
-
-from .factories import make_agreement
+from agreements.public.downloads import exports, throttle
+from agreements.tests.factories import make_agreement
 
 URL = reverse("agreement_export", args=["csv"])
 

@@ -10,8 +10,7 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import AgreementParty, Source
-
-from .factories import make_agreement, make_forum, make_party
+from agreements.tests.factories import make_agreement, make_forum, make_party
 
 
 def exported(client, extension="json", prefix="", **params):

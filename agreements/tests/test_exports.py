@@ -11,11 +11,10 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from agreements import exports
-from agreements.filters import public_filterset
 from agreements.models import Agreement, AgreementParty, Region
-
-from .factories import make_agreement, make_party
+from agreements.public.downloads import exports
+from agreements.public.filters import public_filterset
+from agreements.tests.factories import make_agreement, make_party
 
 LIST = reverse("agreement_list")
 

@@ -11,9 +11,8 @@ from django.db import OperationalError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from agreements import exports
-
-from .factories import make_agreement
+from agreements.public.downloads import exports
+from agreements.tests.factories import make_agreement
 
 
 @pytest.fixture(autouse=True)
@@ -142,6 +141,6 @@ def test_head_answers_the_headers_without_reading_a_row(client, monkeypatch, ext
 
 
 def exports_types():
-    from agreements.views import EXPORT_TYPES
+    from agreements.public.views import EXPORT_TYPES
 
     return {value.split(";")[0] for value in EXPORT_TYPES.values()}

@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from .factories import make_agreement
+from agreements.tests.factories import make_agreement
 
 SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
 CSV_UTF8 = "csv:Text - txt - csv (StarCalc):44,34,76"  # comma, double quote, UTF-8 (76)

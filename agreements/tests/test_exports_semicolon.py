@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from .factories import make_agreement
+from agreements.tests.factories import make_agreement
 
 CSV_URL = reverse("agreement_export", args=["csv"])
 

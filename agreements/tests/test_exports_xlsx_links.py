@@ -7,9 +7,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from agreements import xlsx
-
-from .factories import make_agreement
+from agreements.public.downloads import xlsx
+from agreements.tests.factories import make_agreement
 
 
 def workbook(client, params=None):

@@ -83,7 +83,8 @@ def test_it_exits_2_without_a_traceback(tmp_path):
 
 
 def test_it_reads_html_through_the_upload_reader_when_present(tmp_path):
-    """.html/.docx go through agreements/announcements/files.py (the admin upload's reader, merged from
+    """.html/.docx go through agreements/backoffice/announcements/files.py (the admin upload's
+    reader, merged from
     the admin branch); without it the command says it reads .txt only."""
     import html
     import importlib.util
@@ -91,7 +92,7 @@ def test_it_reads_html_through_the_upload_reader_when_present(tmp_path):
     body = "".join(f"<p>{html.escape(line)}</p>" for line in SEED.read_text("utf-8").split("\n"))
     path = tmp_path / "announcement.html"
     path.write_text(f"<html><head><style>p {{}}</style></head><body>{body}</body></html>", "utf-8")
-    if importlib.util.find_spec("agreements.announcements.files") is None:
+    if importlib.util.find_spec("agreements.backoffice.announcements.files") is None:
         with pytest.raises(CommandError, match=r"\.txt"):
             run(str(path))
     else:

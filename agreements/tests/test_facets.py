@@ -3,12 +3,17 @@
 import pytest
 from django.core.management import call_command
 
-from agreements.facetindex import bitset
-from agreements.facets import current_index, facet_counts, forget_index, ids_in_listing_order, set_bits
-from agreements.filters import public_filterset
 from agreements.models import Agreement, Party
-
-from .factories import make_agreement, make_party
+from agreements.public.facetindex.index import bitset
+from agreements.public.filters import public_filterset
+from agreements.public.listing.facets import (
+    current_index,
+    facet_counts,
+    forget_index,
+    ids_in_listing_order,
+    set_bits,
+)
+from agreements.tests.factories import make_agreement, make_party
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Agreement, Region
-
-from .factories import make_agreement
-from .opendata_fixtures import DRAFT_TITLE, drafts  # noqa: F401 - a fixture
+from agreements.tests.factories import make_agreement
+from agreements.tests.opendata_fixtures import DRAFT_TITLE, drafts  # noqa: F401 - a fixture
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 pytestmark = pytest.mark.django_db

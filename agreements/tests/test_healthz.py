@@ -3,7 +3,7 @@ from unittest import mock
 import pytest
 from django.db import OperationalError
 
-from .test_settings import PRODUCTION, load_settings
+from agreements.tests.test_settings import PRODUCTION, load_settings
 
 
 @pytest.mark.django_db
@@ -16,7 +16,7 @@ def test_it_reports_a_healthy_database(client):
 
 @pytest.mark.django_db
 def test_it_answers_503_when_the_database_is_unreachable(client):
-    with mock.patch("agreements.views.connection.cursor", side_effect=OperationalError("down")):
+    with mock.patch("agreements.public.views.connection.cursor", side_effect=OperationalError("down")):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["status"] == "error"

@@ -14,17 +14,16 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
-from agreements.imports.files import CSV, XLSX
-from agreements.models import Agreement, AgreementParty, Forum, Party, PartyAlias, Region, Sector
-from agreements.resources import (
+from agreements.backoffice.imports.files import CSV, XLSX
+from agreements.backoffice.resources import (
     AgreementResource,
     ForumResource,
     PartyResource,
     RegionResource,
     SectorResource,
 )
-
-from .factories import make_agreement, make_party
+from agreements.models import Agreement, AgreementParty, Forum, Party, PartyAlias, Region, Sector
+from agreements.tests.factories import make_agreement, make_party
 
 IMPORT_URL = reverse("admin:agreements_agreement_import")
 PROCESS_URL = reverse("admin:agreements_agreement_process_import")

@@ -10,11 +10,10 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from import_export.formats.base_formats import XLSX
 
+from agreements.backoffice.resources import AgreementResource
 from agreements.models import Agreement
-from agreements.resources import AgreementResource
-
-from . import test_import
-from .test_import import HEADERS, csv_bytes, history_counts, snapshot
+from agreements.tests import test_import
+from agreements.tests.test_import import HEADERS, csv_bytes, history_counts, snapshot
 
 # The seed, loaded once per module, and the helpers are shared with the admin import's tests.
 seed_once = test_import.seed_once

@@ -11,12 +11,11 @@ import zipfile
 import pytest
 from django.core.management import CommandError, call_command
 
-from agreements.imports.cells import check_xml_text
-from agreements.imports.files import ImportFileError, Limits, _CappedZipFile, read_csv, read_xlsx
+from agreements.backoffice.imports.cells import check_xml_text
+from agreements.backoffice.imports.files import ImportFileError, Limits, _CappedZipFile, read_csv, read_xlsx
 from agreements.models import Agreement
-
-from . import test_import
-from .test_import import (
+from agreements.tests import test_import
+from agreements.tests.test_import import (
     HEADERS,
     csv_bytes,
     history_counts,

@@ -13,12 +13,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from agreements import exports
-from agreements.imports.files import CSV, XLSX
+from agreements.backoffice.imports.files import CSV, XLSX
+from agreements.backoffice.resources import AgreementResource
 from agreements.models import Agreement, AgreementParty, Party, Source
-from agreements.resources import AgreementResource
-
-from .factories import make_agreement, make_forum, make_party
+from agreements.public.downloads import exports
+from agreements.tests.factories import make_agreement, make_forum, make_party
 
 IMPORT_URL = reverse("admin:agreements_agreement_import")
 PROCESS_URL = reverse("admin:agreements_agreement_process_import")

@@ -9,12 +9,11 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
-from agreements.imports.writing import AgreementWriter
+from agreements.backoffice.imports.writing import AgreementWriter
 from agreements.models import Agreement, AgreementParty, StatusChange
 from agreements.search import refresh_search_fields
-
-from . import test_import
-from .test_import import csv_bytes, history_counts, problems, run_import, snapshot
+from agreements.tests import test_import
+from agreements.tests.test_import import csv_bytes, history_counts, problems, run_import, snapshot
 
 seed_once = test_import.seed_once
 seeded = test_import.seeded

@@ -1,15 +1,15 @@
-"""One full build per host (agreements/indexsnapshots.py): a worker loads the index another built,
+"""One full build per host (agreements/public/facetindex/snapshots.py): a worker loads the index
+another built,
 brings it to the current version from the change log, and builds itself only when it cannot."""
 
 import pytest
 from django.core.management import call_command
 
-from agreements import indexsnapshots
-from agreements.facets import builds, current_index, facet_counts
-from agreements.filters import public_filterset
 from agreements.models import Region
-
-from .factories import make_agreement
+from agreements.public.facetindex import snapshots as indexsnapshots
+from agreements.public.filters import public_filterset
+from agreements.public.listing.facets import builds, current_index, facet_counts
+from agreements.tests.factories import make_agreement
 
 
 @pytest.fixture

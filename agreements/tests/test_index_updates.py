@@ -9,17 +9,17 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 
-from agreements import indexbuilds, indexchanges
-from agreements.caching import data_version
-from agreements.facetindex import FacetIndex
-from agreements.facets import builds, current_index, facet_counts, ids_in_listing_order
-from agreements.filters import public_filterset
-from agreements.indexbuilds import Built
-from agreements.indexchanges import version_number
 from agreements.models import Agreement, Country, Party, Region, Sector
-
-from .factories import make_agreement, make_party
-from .test_caching import write_in_thread
+from agreements.public.facetindex import builds as indexbuilds
+from agreements.public.facetindex import changes as indexchanges
+from agreements.public.facetindex.builds import Built
+from agreements.public.facetindex.changes import version_number
+from agreements.public.facetindex.index import FacetIndex
+from agreements.public.filters import public_filterset
+from agreements.public.listing.caching import data_version
+from agreements.public.listing.facets import builds, current_index, facet_counts, ids_in_listing_order
+from agreements.tests.factories import make_agreement, make_party
+from agreements.tests.test_caching import write_in_thread
 
 FILTERS = [
     {},

@@ -4,8 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from agreements.models import Agreement, Country, Region, Sector
-
-from .factories import make_agreement
+from agreements.tests.factories import make_agreement
 
 
 @pytest.mark.django_db

@@ -1,11 +1,11 @@
-"""agreements/numbers.py: figures and amounts as readers write them, in each language."""
+"""agreements/public/numbers.py: figures and amounts as readers write them, in each language."""
 
 from decimal import Decimal
 
 import pytest
 from django.utils import translation
 
-from agreements.numbers import format_amount, format_figure, format_number, format_quantity
+from agreements.public.numbers import format_amount, format_figure, format_number, format_quantity
 
 NBSP = "\u00a0"
 

@@ -7,13 +7,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from agreements import charts, regionmap, views
-from agreements.facets import current_index
-from agreements.filters import reference_ids
 from agreements.models import Country, ForumFigure, Region, Sector
+from agreements.public import charts, regionmap, views
+from agreements.public.filters import reference_ids
+from agreements.public.listing.facets import current_index
 from agreements.reference import __file__ as reference_init
-
-from .factories import make_agreement, make_forum, make_party
+from agreements.tests.factories import make_agreement, make_forum, make_party
 
 LIST = reverse("agreement_list")
 HOME = reverse("home")
@@ -175,7 +174,7 @@ def test_it_compares_announced_documents_and_amounts_with_the_registry(db):
     ForumFigure.objects.create(
         key="sum", metric="total_amount", value=3_000_000_000, unit="USD", is_approximate=True, **common
     )
-    from agreements.facets import Option
+    from agreements.public.listing.facets import Option
 
     (found,) = charts.announced_vs_registry([Option("forum-a", forum.title, 2)])
     documents, amounts = found["charts"]

@@ -1,14 +1,14 @@
 """After a change, a listing page is answered as it was while one rendering of the new version is
-made in the background (agreements/pagecache.py), as production serves it."""
+made in the background (agreements/public/listing/pagecache.py), as production serves it."""
 
 import threading
 
 import pytest
 from django.core.management import call_command
 
-from agreements import pagecache, views
-
-from .factories import make_agreement
+from agreements.public import views
+from agreements.public.listing import pagecache
+from agreements.tests.factories import make_agreement
 
 URL = "/agreements/?region=RU-MOW"
 

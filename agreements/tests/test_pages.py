@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import Agreement
-
-from .factories import make_agreement, make_forum
+from agreements.tests.factories import make_agreement, make_forum
 
 EUROCHEM = "xiii-01-eurochem-karatau-fertilisers"
 

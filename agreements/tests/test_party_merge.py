@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import AgreementParty, Party, PartyAlias
-
-from .factories import make_agreement, make_party
+from agreements.tests.factories import make_agreement, make_party
 
 
 @pytest.mark.django_db

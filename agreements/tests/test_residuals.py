@@ -1,16 +1,16 @@
 """The search, party and date filters' matches kept per parameters and brought up to date from the
-change log (agreements/residuals.py): after an edit the next page is right, and only the changed
+change log (agreements/public/listing/residuals.py): after an edit the next page is right, and
+only the changed
 agreements are asked again."""
 
 import pytest
 from django.core.management import call_command
 
-from agreements import residuals as residuals_module
-from agreements.facets import builds, residuals
 from agreements.models import Agreement, Region
+from agreements.public.listing import residuals as residuals_module
+from agreements.public.listing.facets import builds, residuals
 from agreements.search import refresh_search_fields
-
-from .factories import make_agreement
+from agreements.tests.factories import make_agreement
 
 LIST = "/agreements/"
 

@@ -4,12 +4,12 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from agreements import facets, views
-from agreements.filters import public_filterset
 from agreements.models import Agreement, PartyAlias
+from agreements.public import views
+from agreements.public.filters import public_filterset
+from agreements.public.listing import facets
 from agreements.search import refresh_search_fields, stems
-
-from .factories import make_agreement, make_party
+from agreements.tests.factories import make_agreement, make_party
 
 LIST = reverse("agreement_list")
 

@@ -6,11 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agreements import sitemaps
 from agreements.models import Agreement, Forum, Party, Region, Sector, Source
-
-from .factories import make_agreement
-from .opendata_fixtures import DRAFT_TITLE, drafts  # noqa: F401 - a fixture
+from agreements.public import sitemaps
+from agreements.tests.factories import make_agreement
+from agreements.tests.opendata_fixtures import DRAFT_TITLE, drafts  # noqa: F401 - a fixture
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"

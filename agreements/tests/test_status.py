@@ -4,10 +4,9 @@ from datetime import date
 
 import pytest
 
+from agreements.backoffice.status import status_from_timeline, timeline_from_status
 from agreements.models import Agreement, StatusChange
-from agreements.status import status_from_timeline, timeline_from_status
-
-from .factories import make_agreement
+from agreements.tests.factories import make_agreement
 
 
 @pytest.mark.django_db

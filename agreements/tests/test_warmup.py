@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
-from agreements import warmup
-from agreements.facets import builds
+from agreements.public import warmup
+from agreements.public.listing.facets import builds
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from agreements.announcements.reader import AnnouncementError, read_announcement
+from agreements.backoffice.announcements.reader import AnnouncementError, read_announcement
 from agreements.models import Agreement, ForumFigure
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -31,7 +31,7 @@ def read_text(path: Path) -> str:
         ) from None
     if path.suffix.lower() != ".txt":
         try:
-            from agreements.announcements.files import text_from_file
+            from agreements.backoffice.announcements.files import text_from_file
         except ImportError:
             raise CommandError(_("Поддерживаются только файлы .txt (UTF-8)."), returncode=2) from None
         try:

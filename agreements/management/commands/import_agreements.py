@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from tqdm import tqdm
 
-from agreements.imports.files import ImportFileError, read_file
-from agreements.resources import AgreementResource
+from agreements.backoffice.imports.files import ImportFileError, read_file
+from agreements.backoffice.resources import AgreementResource
 
 
 class Command(BaseCommand):

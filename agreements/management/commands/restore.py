@@ -37,11 +37,10 @@ from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 
-from agreements.facets import builds, forget_index
+from agreements.backend import fill_search_vectors
+from agreements.management.commands.backup import FORMAT, VERSION, applied_migrations, backed_up_models
 from agreements.models import Agreement
-from agreements.search import fill_search_vectors
-
-from .backup import FORMAT, VERSION, applied_migrations, backed_up_models
+from agreements.public.listing.facets import builds, forget_index
 
 # Tables a fresh ``migrate`` fills: the backup's rows replace them, so they do not make a database
 # "not empty".

@@ -1,0 +1,148 @@
+"""What differs between PostgreSQL and SQLite, in one place.
+
+The rest of the app asks these functions and never looks at ``connection.vendor``: the data
+version (the caches' key), Russian full-text matching, the grouped ids the facet index is built
+from, an agreement's link keys as one text, and how a long query is streamed and planned.
+Management commands that copy a whole database (backup, restore, demo data) keep their own
+branches: they are about the database itself.
+"""
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Aggregate, F, Field, IntegerField, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import StrIndex
+
+SEARCH_CONFIG = "russian"
+CHUNK_SIZE = 2000
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# The data version --------------------------------------------------------------------------------
+
+# On PostgreSQL a transaction that has written sees its own changes, which no other connection
+# sees yet: its reads get a version of their own (the counter of rows it changed and its id, never
+# reused), so nothing it caches is served under the committed version.
+_VERSION_QUERY = {
+    "postgresql": (
+        "SELECT version, nonce, current_setting('agreements.statements', true), "
+        "current_setting('agreements.write_token', true) FROM agreements_dataversion WHERE id = 1"
+    ),
+    "sqlite": "SELECT version, nonce, NULL, NULL FROM agreements_dataversion WHERE id = 1",
+}
+
+
+def read_data_version() -> tuple:
+    """(version, nonce, statements, write_token): the last two only inside a writing transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION_QUERY[connection.vendor])
+        return cursor.fetchone()
+
+
+# Search --------------------------------------------------------------------------------------------
+
+
+def weighted_vector():
+    """Title weighs more than subject and party names when results are ranked."""
+    return SearchVector("title", config=SEARCH_CONFIG, weight="A") + SearchVector(
+        "search_text", config=SEARCH_CONFIG, weight="D"
+    )
+
+
+def fill_search_vectors(agreements: QuerySet) -> None:
+    """PostgreSQL: store the tsvector computed from the stored search text (one UPDATE)."""
+    if is_postgresql():
+        agreements.update(search_vector=weighted_vector())
+
+
+def match_words(queryset: QuerySet, query_words: list[str], query_stems: list[str]) -> QuerySet:
+    """Agreements matching all the words, annotated with ``search_rank`` (higher first).
+
+    PostgreSQL: the stored tsvector under its GIN index (match) with its weights (rank). SQLite:
+    each stem a word prefix in the FTS5 index of the stored stems (migration 0012); earlier in the
+    document (the title comes first) ranks higher."""
+    if is_postgresql():
+        ts_query = SearchQuery(" ".join(query_words), config=SEARCH_CONFIG, search_type="plain")
+        return queryset.filter(search_vector=ts_query).annotate(
+            search_rank=SearchRank(F("search_vector"), ts_query)
+        )
+    match = " AND ".join('"' + stem.replace('"', '""') + '"*' for stem in query_stems)
+    matches = RawSQL("SELECT rowid FROM agreements_search WHERE agreements_search MATCH %s", [match])
+    rank = Value(0, output_field=IntegerField())
+    for stem in query_stems:
+        rank = rank - StrIndex(F("search_stems"), Value(f" {stem}"))
+    return queryset.filter(pk__in=matches).annotate(search_rank=rank)
+
+
+# Grouped ids and link keys -----------------------------------------------------------------------
+
+
+class IdList(Field):
+    """A list of ids as the database sends it: an array (PostgreSQL) or JSON text (SQLite)."""
+
+    def from_db_value(self, value, expression, connection):
+        return json.loads(value) if isinstance(value, str) else value
+
+
+class IdsOf(Aggregate):
+    """The ids of each group in one value: the facet index reads one row per facet value instead
+    of one per link (5,000,000 rows took most of a 52 s build at 1,000,000 agreements)."""
+
+    function = "ARRAY_AGG"
+    output_field = IdList()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
+
+
+def ordered_keys(table: str, key: str, order: str, agreement_column: str) -> RawSQL:
+    """A correlated subquery: the agreement's ``key`` in ``table``'s rows, in ``order``, as one
+    comma-separated text ('' when there are none). Names come from model metadata, not input."""
+    rows = f"{table} WHERE agreement_id = {agreement_column} ORDER BY {order}"
+    if is_postgresql():
+        sql = f"array_to_string(ARRAY(SELECT {key} FROM {rows}), ',')"  # noqa: S608
+    else:
+        # SQLite before 3.44 has no ORDER BY inside an aggregate; group_concat keeps a subquery's order.
+        sql = f"COALESCE((SELECT group_concat(k) FROM (SELECT {key} AS k FROM {rows})), '')"  # noqa: S608
+    return RawSQL(sql, [])  # noqa: S611 - no outside input in it
+
+
+# Long queries --------------------------------------------------------------------------------------
+
+
+def streamed(queryset) -> Iterator[tuple]:
+    """The rows, a chunk in memory at a time. On PostgreSQL as the server sends them (libpq's
+    chunked mode), so it computes the next rows while these are written: a server-side cursor's
+    FETCH left it idle meanwhile, and the writing waited for its 2 s of subqueries."""
+    if not is_postgresql():
+        yield from queryset.iterator(chunk_size=CHUNK_SIZE)
+        return
+    if queryset.query.is_empty():  # e.g. a search of punctuation only: there is no SQL to send
+        return
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Closing early cancels the query (psycopg); the connection stays usable.
+        yield from cursor.cursor.stream(sql, params, size=CHUNK_SIZE)
+
+
+@contextmanager
+def planned_without_jit():
+    """PostgreSQL JIT-compiles a query its planner costs high, as it does the exports' for their
+    four subqueries per row: compiling took 2.4 s, more than running it."""
+    if not is_postgresql():
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET jit")

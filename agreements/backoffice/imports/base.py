@@ -1,0 +1,400 @@
+"""``RegistryResource``: how every spreadsheet import of the registry behaves, whatever its columns.
+
+The per-model Resources in :mod:`agreements.resources` only declare columns; this module holds the
+shared workflow on top of django-import-export's ``ModelResource``: reading headers, dropping blank
+rows, deriving slugs, finding duplicates, skipping unchanged rows and writing links.
+"""
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.utils import translation
+from django.utils.text import capfirst
+from import_export import resources
+from import_export.instance_loaders import CachedInstanceLoader
+from import_export.results import RowResult
+from openpyxl.utils import get_column_letter
+from slugify import slugify
+
+from agreements.backoffice.imports.cells import cell_text, is_blank, name_key
+from agreements.backoffice.imports.files import NO_ROWS, ImportFileError
+from agreements.backoffice.imports.references import References
+from agreements.backoffice.imports.results import ImportResult
+from agreements.backoffice.imports.widgets import RelationField
+
+
+class NoDiff:
+    """Replaces django-import-export's Diff where nobody reads it (the command): saves two exports a row."""
+
+    def __init__(self, resource, instance, new):
+        pass
+
+    def compare_with(self, resource, instance):
+        pass
+
+    def as_html(self):
+        return []
+
+
+class Stored(dict):
+    """A record's stored links as the import loaded them: read-only, so a deepcopy shares it."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class InstanceLoader(CachedInstanceLoader):
+    """Existing records of a file in one query, like CachedInstanceLoader, tolerating bad keys.
+
+    The library's loader cleans every row's key before any row is imported, outside the per-row error
+    handling, so one unreadable key (a sector code «ZZ») would abort the import with a server error.
+    Here such a row is simply new, and importing it reports the bad cell.
+    """
+
+    def __init__(self, resource, dataset=None):
+        self.resource, self.dataset = resource, dataset
+        self.pk_field = resource.fields[resource.get_import_id_fields()[0]]
+        keys = {key for key in map(self.key, dataset.dict if dataset else ()) if key}
+        field = self.pk_field.attribute
+        queryset = self.get_queryset().filter(**{f"{field}__in": keys}) if keys else []
+        self.all_instances = {self.pk_field.get_value(instance): instance for instance in queryset}
+        # The stored links, read now from the prefetched rows: django-import-export compares a row with
+        # a deepcopy of its record, and deepcopying a queryset drops its results (a query per link set).
+        relations = resource.relation_fields()
+        for instance in self.all_instances.values():
+            instance._import_current = Stored(
+                {field.attribute: field.widget.current(instance) for field in relations}
+            )
+            # deepcopy (above) shares a Stored, but copies prefetched querysets at great cost.
+            instance.__dict__.pop("_prefetched_objects_cache", None)
+
+    def key(self, row):
+        try:
+            return self.pk_field.clean(row)
+        except (ValueError, KeyError):
+            return None
+
+    def get_instance(self, row):
+        return self.all_instances.get(self.key(row))
+
+
+def header_key(value) -> str:
+    return name_key(cell_text(value).strip().rstrip("*:").strip())
+
+
+def _quoted_list(items, limit=8) -> str:
+    items = list(items)
+    shown = ", ".join(f"«{item}»" for item in items[:limit])
+    return shown + (f" и ещё {len(items) - limit}" if len(items) > limit else "")
+
+
+class RegistryResource(resources.ModelResource):
+    """What every import of the registry shares.
+
+    * headers: Russian column names, field names or English names, any case;
+    * blank rows are ignored and every error names the spreadsheet row (the header is row 1);
+    * a blank slug is derived from ``slug_from`` (the title or name) with python-slugify;
+    * the same record twice in one file is an error on its second row;
+    * ``full_clean`` runs for every changed row, and any error rolls the whole import back;
+    * unchanged rows (fields and links alike) are skipped: no save, no history, no new timestamp.
+    """
+
+    #: Field names whose columns a file must have.
+    required_columns: tuple = ()
+    #: Extra header spellings accepted for a field, besides its names and verbose names.
+    extra_aliases: dict = {}
+    #: The field a blank slug is derived from.
+    slug_from = None
+    #: Added to the message about a file too large for the admin.
+    large_file_hint = ""
+    #: The pseudo-column of :meth:`other_columns` that identifies a record by its address on the site.
+    LINK = "@link"
+
+    class Meta:
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+        instance_loader_class = InstanceLoader
+
+    def __init__(self, progress=None, diff=True, max_rows=None, **kwargs):
+        super().__init__(**kwargs)
+        self.max_rows = max_rows  # the admin's limit; the command has none
+        self.progress = progress  # called with 1 after each row (the command's progress bar)
+        self.diff = diff  # the preview's per-row diff; the command has no use for it
+        self.refs = References()
+        for field in self.fields.values():
+            if hasattr(field.widget, "refs"):
+                field.widget.refs = self.refs
+        self.file_rows = []
+        self.duplicates = {}
+        self.derived = set()
+        self.same_titles = {}
+        self.notes = []
+        self.other_headers = {}  # pseudo-column -> the header it has in the file
+
+    @classmethod
+    def get_result_class(cls):
+        return ImportResult
+
+    def get_diff_class(self):
+        return super().get_diff_class() if self.diff else NoDiff
+
+    # Headers
+
+    def header_aliases(self) -> dict[str, str]:
+        model = self._meta.model
+        aliases = {}
+        for name, field in self.fields.items():
+            spellings = [field.column_name, name, field.attribute, *self.extra_aliases.get(name, ())]
+            try:
+                model_field = model._meta.get_field(field.attribute)
+            except FieldDoesNotExist:
+                model_field = None
+            if model_field is not None and hasattr(model_field, "verbose_name"):
+                for language in ("ru", "en"):
+                    with translation.override(language):
+                        spellings.append(str(model_field.verbose_name))
+            for spelling in spellings:
+                if spelling:
+                    aliases.setdefault(header_key(spelling), field.column_name)
+        return aliases
+
+    def other_columns(self) -> dict[str, tuple[str | None, str]]:
+        """Headers that name no field but are known: header key → (pseudo-column, or ``None`` for
+        a column ignored, and the preview's note on it, with ``{header}`` and ``{letter}``)."""
+        return {}
+
+    def error_columns(self) -> dict[str, str]:
+        """Error keys (field and attribute names) to the column headers staff see."""
+        columns = dict(self.other_headers)
+        for name, field in self.fields.items():
+            columns[name] = field.column_name
+            if field.attribute:
+                columns.setdefault(field.attribute, field.column_name)
+        with translation.override("ru"):
+            for model_field in self._meta.model._meta.get_fields():
+                if hasattr(model_field, "verbose_name"):
+                    columns.setdefault(model_field.name, capfirst(str(model_field.verbose_name)))
+        return columns
+
+    def read_headers(self, dataset) -> list:
+        """The column of each header (``None`` for blank ones), or ImportFileError naming what is wrong."""
+        aliases, others = self.header_aliases(), self.other_columns()
+        columns, unknown, unnamed, repeated = [], [], [], []
+        self.other_headers = {}
+        for position, header in enumerate(dataset.headers or []):
+            letter = get_column_letter(position + 1)
+            column = None
+            if is_blank(header):
+                if any(not is_blank(values[position]) for values in dataset):
+                    unnamed.append(letter)
+            elif header_key(header) in others and header_key(header) not in aliases:
+                column, note = others[header_key(header)]
+                if column in self.other_headers:
+                    repeated.append(cell_text(header).strip())
+                    column = None
+                elif column:
+                    self.other_headers[column] = cell_text(header).strip()
+                self.notes.append(note.format(header=cell_text(header).strip(), letter=letter))
+            else:
+                column = aliases.get(header_key(header))
+                if column is None:
+                    unknown.append(f"«{cell_text(header).strip()}» ({letter})")
+                elif column in columns:
+                    repeated.append(column)
+                    column = None
+            columns.append(column)
+        problems = []
+        missing = [self.fields[name].column_name for name in self.required_columns]
+        missing = [column for column in missing if column not in columns]
+        if missing:
+            problems.append(f"В файле нет обязательных столбцов: {_quoted_list(missing)}.")
+        if unknown:
+            more = f" и ещё {len(unknown) - 5}" if len(unknown) > 5 else ""
+            problems.append(f"Неизвестные столбцы: {', '.join(unknown[:5])}{more}.")
+        if unnamed:
+            problems.append(
+                f"У столбцов {', '.join(unnamed[:5])} нет заголовка, но есть данные: "
+                "подпишите их или удалите."
+            )
+        if repeated:
+            problems.append(f"Столбцы повторяются: {_quoted_list(sorted(set(repeated)))}.")
+        if problems:
+            expected = _quoted_list([field.column_name for field in self.get_import_fields()], limit=30)
+            problems.append(
+                f"Первая строка должна содержать заголовки: {expected} (или имена полей, например title)."
+            )
+            raise ImportFileError(" ".join(problems))
+        return columns
+
+    # The import workflow
+
+    def import_data(
+        self,
+        dataset,
+        dry_run=False,
+        raise_errors=False,
+        use_transactions=None,
+        collect_failed_rows=False,
+        rollback_on_validation_errors=True,
+        **kwargs,
+    ):
+        # Rolling back on validation errors too makes an import all-or-nothing.
+        result = super().import_data(
+            dataset,
+            dry_run=dry_run,
+            raise_errors=raise_errors,
+            use_transactions=use_transactions,
+            collect_failed_rows=collect_failed_rows,
+            rollback_on_validation_errors=rollback_on_validation_errors,
+            **kwargs,
+        )
+        result.attach(self)
+        return result
+
+    def before_import(self, dataset, **kwargs):
+        """Rewrite the dataset: canonical headers, no blank rows, derived slugs; find duplicates."""
+        self.refs.reset()
+        self.file_rows, self.duplicates, self.derived = [], {}, set()
+        self.notes = list(getattr(dataset, "import_notes", ()))
+        try:
+            columns = self.read_headers(dataset)
+        except ImportFileError:
+            dataset.wipe()  # or django-import-export would still import every row
+            raise
+        rows = []
+        for number, values in enumerate(dataset, start=2):
+            if not all(is_blank(value) for value in values):
+                rows.append(
+                    (number, {column: v for column, v in zip(columns, values, strict=True) if column})
+                )
+        if not rows:
+            dataset.wipe()
+            raise ImportFileError(NO_ROWS)
+        if self.max_rows and len(rows) > self.max_rows:
+            dataset.wipe()
+            raise ImportFileError(
+                f"Строк с данными в файле: {len(rows)}, а через админку можно загрузить не больше "
+                f"{self.max_rows}. Разделите файл на части.{self.large_file_hint}"
+            )
+        self.prepare_rows(rows)
+        headers = list(dict.fromkeys(column for _, row in rows for column in row))
+        dataset.wipe()
+        dataset.headers = headers
+        for _, row in rows:
+            dataset.append([row.get(column) for column in headers])
+        self.file_rows = [number for number, _ in rows]
+        self.find_duplicates(rows)
+
+    def prepare_rows(self, rows) -> None:
+        if not self.slug_from:
+            return
+        slug_column = self.fields["slug"].column_name
+        source_column = self.fields[self.slug_from].column_name
+        max_length = self._meta.model._meta.get_field("slug").max_length
+        for number, row in rows:
+            if is_blank(row.get(slug_column)):
+                text = cell_text(row.get(source_column)).strip()
+                row[slug_column] = slugify(text, max_length=max_length, word_boundary=True) if text else ""
+                if row[slug_column]:
+                    self.derived.add(number)
+
+    def find_duplicates(self, rows) -> None:
+        id_fields = [self.fields[name] for name in self.get_import_id_fields()]
+        seen = {}
+        for index, (number, row) in enumerate(rows, start=1):
+            try:
+                key = tuple(field.clean(row) for field in id_fields)
+            except Exception:  # noqa: S112 - the row itself reports what is wrong with it
+                continue
+            if any(is_blank(part) for part in key):
+                continue
+            if key in seen:
+                self.duplicates[index] = (seen[key], key)
+            else:
+                seen[key] = number
+
+    def before_import_row(self, row, row_number=None, **kwargs):
+        id_field = self.fields[self.get_import_id_fields()[0]]
+        if row_number in self.duplicates:
+            first, key = self.duplicates[row_number]
+            derived = self.file_rows[row_number - 1] in self.derived
+            raise ValidationError(
+                {
+                    id_field.attribute: f"Повтор строки {first}: снова «{' '.join(map(str, key))}»"
+                    + (
+                        f" (получено из столбца «{self.fields[self.slug_from].column_name}»)"
+                        if derived
+                        else ""
+                    )
+                    + ". Каждая запись должна быть в файле один раз."
+                }
+            )
+        if self.slug_from and is_blank(row.get(id_field.column_name)):
+            source = self.fields[self.slug_from]
+            raise ValidationError(
+                {source.attribute: f"Заполните «{source.column_name}» или «{id_field.column_name}»."}
+            )
+
+    def import_row(self, row, instance_loader, **kwargs):
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        number = kwargs.get("row_number")
+        row_result.number = number
+        row_result.file_row = self.file_rows[number - 1] if number and number <= len(self.file_rows) else None
+        if self.progress:
+            self.progress(1)
+        return row_result
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        instance._import_is_new = new
+
+    def import_instance(self, instance, row, **kwargs):
+        instance._import_relations = {}
+        super().import_instance(instance, row, **kwargs)
+
+    def relation_fields(self):
+        return [field for field in self.get_import_fields() if isinstance(field, RelationField)]
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if (
+            import_validation_errors
+            or not self._meta.skip_unchanged
+            or original is None
+            or original.pk is None
+        ):
+            return False
+        pending = getattr(instance, "_import_relations", {})
+        for field in self.get_import_fields():
+            if field.readonly or field.column_name not in row:
+                continue
+            if isinstance(field, RelationField):
+                if field.widget.key(pending.get(field.attribute)) != field.widget.key(
+                    field.get_value(original)
+                ):
+                    return False
+            elif field.get_value(instance) != field.get_value(original):
+                return False
+        return True
+
+    def save_m2m(self, instance, row, **kwargs):
+        super().save_m2m(instance, row, **kwargs)
+        if self._is_dry_run(kwargs) and not self._is_using_transactions(kwargs):
+            return
+        pending = getattr(instance, "_import_relations", {})
+        new = getattr(instance, "_import_is_new", False)
+        for field in self.relation_fields():
+            value = pending.get(field.attribute)
+            if value or (value is not None and not new):  # a new record has no links to clear
+                field.widget.write(instance, value)
+        instance.__dict__.pop("_prefetched_objects_cache", None)  # the links just changed
+
+    def changed_ids(self, result) -> list:
+        """Primary keys written by a real import that succeeded (none for a dry run or a failed one)."""
+        if result.has_errors() or result.has_validation_errors():
+            return []
+        kinds = {RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE}
+        return [row.object_id for row in result.rows if row.import_type in kinds and row.object_id]
+
+    # Export
+
+    def before_export(self, queryset, **kwargs):
+        self.refs.reset()

@@ -1,0 +1,341 @@
+"""The facet index: which published agreements have which facet value, as bitmaps over positions.
+
+Every published agreement gets a bit position, and every facet value (a region, a sector or section,
+a country, a kind, a status, a forum, a party's country) a compressed bitmap (pyroaring) of the
+agreements that have it; facets.py counts with them. A full build reads every published agreement
+and link; after a change, ``updated()`` recomputes only the changed agreements (their ids come from
+the change log, indexchanges.py) in a few milliseconds.
+
+Roaring bitmaps rather than Python ints: at 1,000,000 agreements an int is 125 KB whatever it holds,
+and ``(a & b).bit_count()`` took 130 µs; a roaring bitmap keeps a sparse value (most regions and
+sectors) in a few KB, and counts an intersection without building it in 3–35 µs (bench/RESULTS.md).
+
+Positions follow the listing's default order, so a page of it is the n-th run of set bits of a
+filter's bitmap. An update keeps an agreement's position while the order still holds there (checked
+by the database, whose collation decides); a new agreement, or one whose date or title moved it,
+gets a position after all others, and pages touching such positions come from SQL until the next
+full build puts them in order (indexbuilds.py starts one once there are many).
+"""
+
+import copy
+import hashlib
+import time
+from array import array
+
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from pyroaring import FrozenBitMap as Bits
+
+from agreements.backend import IdsOf
+from agreements.models import Agreement, AgreementParty, Country, Forum, Region, Sector
+from agreements.public.filters import (
+    DEFAULT_SORT,
+    SORTS,
+    AgreementFilter,
+    CountryLink,
+    RegionLink,
+    SectorLink,
+)
+
+FACETS = AgreementFilter.FACETS  # region, sector, country, kind, status, forum
+# Also held, though not shown as a facet: "what Russian companies signed" is a common question,
+# and in SQL it meant fetching most of the table's ids.
+INDEXED = (*FACETS, "party_country")
+SCALARS = ("kind", "status", "forum")
+# A flag, not the date: converting every date to Python took a twentieth of the build.
+UNDATED = ExpressionWrapper(Q(signed_on__isnull=True), output_field=BooleanField())
+AGREEMENT_VALUES = ("pk", "kind", "status", "forum_id", UNDATED)
+
+
+EMPTY = Bits()
+
+
+def pks_token(pks: array) -> str:
+    return hashlib.blake2b(pks.tobytes(), digest_size=16).hexdigest()
+
+
+def bitset(positions) -> Bits:
+    """The bitmap of these positions (an ``array("I")`` is read as a buffer, without a loop)."""
+    if not isinstance(positions, array) or positions.typecode != "I":
+        positions = array("I", positions)
+    return Bits(positions)
+
+
+def union(bitmaps) -> Bits:
+    return EMPTY.union(*bitmaps)
+
+
+def nearest_below(bits: Bits, position: int) -> int:
+    """The highest set bit below ``position``, or -1."""
+    below = bits.rank(position - 1) if position > 0 else 0  # how many are <= position - 1
+    return bits[below - 1] if below else -1
+
+
+def nearest_above(bits: Bits, position: int) -> int:
+    """The lowest set bit above ``position``, or -1."""
+    upto = bits.rank(position)
+    return bits[upto] if upto < len(bits) else -1
+
+
+class Positions:
+    """Each published agreement's position, looked up by its id: one slot per id up to the highest.
+
+    A dict of 1,000,000 ids was about 100 MB of a worker (the dict and two int objects an entry);
+    ids count up from 1 with few gaps, so an array of 4-byte slots is 4 MB and about as quick to read."""
+
+    __slots__ = ("slots",)
+    EMPTY = -1
+
+    def __init__(self, pks=(), slots=None):
+        if slots is None:
+            slots = array("i", [self.EMPTY]) * (max(pks, default=0) + 1)
+            for at, pk in enumerate(pks):
+                slots[pk] = at
+        self.slots = slots
+
+    def get(self, pk: int, default=None):
+        at = self.slots[pk] if 0 <= pk < len(self.slots) else self.EMPTY
+        return default if at == self.EMPTY else at
+
+    def __getitem__(self, pk: int) -> int:
+        at = self.get(pk)
+        if at is None:
+            raise KeyError(pk)
+        return at
+
+    def __contains__(self, pk: int) -> bool:
+        return self.get(pk) is not None
+
+    def __len__(self) -> int:
+        return sum(1 for at in self.slots if at != self.EMPTY)
+
+    def changed(self, gone, added: dict[int, int]) -> "Positions":
+        """A copy without the ``gone`` ids, with ``added`` ones (this one is in use meanwhile)."""
+        slots = array("i", self.slots)
+        if added and max(added) >= len(slots):
+            slots.extend(array("i", [self.EMPTY]) * (max(added) + 1 - len(slots)))
+        for pk in gone:
+            slots[pk] = self.EMPTY
+        for pk, at in added.items():
+            slots[pk] = at
+        return Positions(slots=slots)
+
+
+class FacetIndex:
+    """Which published agreements have which facet value, as bitsets over their positions."""
+
+    def __init__(self):
+        published = Agreement.objects.public()
+        # One id after another, in the listing's order: 8 bytes a row, however many agreements.
+        ordered = published.order_by(*SORTS[DEFAULT_SORT]).values_list("pk", flat=True)
+        self.pks = array("q", ordered.iterator(chunk_size=50_000))  # by position
+        self.position = Positions(self.pks)
+        self.size = len(self.pks)
+        self.ordered = self.size  # positions below are in the listing's order; above, added since
+        self.built_at = time.time()  # wall-clock: a snapshot is loaded by other processes
+        self.order_token = pks_token(self.pks)
+        self.generation = 0  # updates since the full build
+        self.everything = Bits(range(self.size))
+        self.labels: dict[str, dict[str, tuple[str, str]]] = {name: {} for name in INDEXED}
+        self.section_of: dict[str, str] = {}
+        self.read_reference()
+        scalars, self.undated = self.read_scalars(published)
+        self.bits = {**scalars, **self.read_links(self.position)}
+        self.having = self.values_had()
+
+    @property
+    def token(self) -> str:
+        """Which id each position stands for: cached counts page by it only while it is the same.
+        It follows from the positions alone, so every worker (and a rebuild of unchanged data)
+        agrees on it: counts shared through Redis page from whichever worker's index."""
+        return self.order_token
+
+    def values_had(self) -> dict[str, Bits]:
+        """The agreements with any value of a facet: a region is known for 6 of 12, say."""
+        return {name: union(self.bits[name].values()) for name in FACETS}
+
+    def read_reference(self) -> None:
+        """Codes, names, the section of each division and forum slugs."""
+        self.region_code, self.region_country = {}, {}
+        for pk, code, country, *names in Region.objects.values_list(
+            "pk", "code", "country_id", "name_ru", "name_en", "name_kk"
+        ):
+            self.region_code[pk], self.region_country[code] = code, country
+            self.labels["region"][code] = tuple(names)  # (ru, en, kk): models.localized's arguments
+        self.sector_codes = {}
+        for pk, code, section, *names in Sector.objects.values_list(
+            "pk", "code", "parent__code", "name_ru", "name_en", "name_kk"
+        ):
+            # A division counts under its own code and its section's: the filter's semantics.
+            self.sector_codes[pk] = (code, section) if section else (code,)
+            self.labels["sector"][code] = tuple(names)
+            if section:
+                self.section_of[code] = section
+        for code, *names in Country.objects.values_list("code", "name_ru", "name_en", "name_kk"):
+            self.labels["country"][code] = tuple(names)
+        self.forum_slug = {}
+        for pk, slug, title in Forum.objects.values_list("pk", "slug", "title"):
+            self.forum_slug[pk] = slug
+            self.labels["forum"][slug] = (title, title, title)
+        for name, choices in (("kind", Agreement.Kind.choices), ("status", Agreement.Status.choices)):
+            self.labels[name] = {value: (label, label, label) for value, label in choices}
+
+    @staticmethod
+    def positions_of(ids, position) -> Bits:
+        """The bitmap of the published agreements among ``ids`` (others have no position)."""
+        if isinstance(position, Positions):  # a full build's millions of ids: the slots read directly
+            slots = position.slots
+            size = len(slots)
+            return bitset(at for pk in ids if pk < size and (at := slots[pk]) >= 0)
+        return bitset(at for pk in ids if (at := position.get(pk)) is not None)
+
+    def read_scalars(self, published) -> tuple[dict[str, dict[str, Bits]], Bits]:
+        """Kind, status and forum of the published agreements, and which have no date (no date
+        filter can find those: the listing says how many one leaves out), in one query: a row per
+        combination of values, a few hundred."""
+        found = {name: {} for name in SCALARS}
+        undated = []
+        rows = published.values_list(*AGREEMENT_VALUES[1:]).annotate(ids=IdsOf("pk")).order_by()
+        for *values, is_undated, ids in rows:
+            bits = self.positions_of(ids, self.position)
+            for name, value in zip(SCALARS, values, strict=True):
+                if value is not None:
+                    found[name].setdefault(value, []).append(bits)
+            if is_undated:
+                undated.append(bits)
+        scalars = {
+            name: {value: union(parts) for value, parts in values.items()} for name, values in found.items()
+        }
+        scalars["forum"] = {self.forum_slug[pk]: bits for pk, bits in scalars["forum"].items()}
+        return scalars, union(undated)
+
+    def read_links(self, position, only=None) -> dict[str, dict[str, Bits]]:
+        """Bitmaps per region, sector (and section), country of implementation and party country,
+        of the agreements in ``position`` (and in ``only``, when given: an update's)."""
+
+        def grouped(model, field):
+            rows = model.objects.all() if only is None else model.objects.filter(agreement_id__in=only)
+            rows = rows.values_list(field).annotate(ids=IdsOf("agreement_id")).order_by()
+            return {value: self.positions_of(ids, position) for value, ids in rows if value is not None}
+
+        found = {"party_country": grouped(AgreementParty, "party__country_id")}
+        found["region"] = {
+            self.region_code[pk]: bits for pk, bits in grouped(RegionLink, "region_id").items()
+        }
+        found["country"] = self.countries_of_implementation(
+            grouped(CountryLink, "country_id"), found["region"]
+        )
+        sectors = {}
+        for pk, bits in grouped(SectorLink, "sector_id").items():
+            # A division counts under its own code and its section's: the filter's semantics.
+            for code in self.sector_codes[pk]:
+                sectors.setdefault(code, []).append(bits)
+        found["sector"] = {code: union(bitmaps) for code, bitmaps in sectors.items()}
+        return found
+
+    def countries_of_implementation(
+        self, named: dict[str, Bits], regions: dict[str, Bits]
+    ) -> dict[str, Bits]:
+        """countries.py's definition: an agreement is implemented in the countries it names and in
+        those of its regions (the detail page and the filter take the same union)."""
+        found = {code: [bits] for code, bits in named.items()}
+        for code, bits in regions.items():
+            found.setdefault(self.region_country[code], []).append(bits)
+        return {code: union(bitmaps) for code, bitmaps in found.items()}
+
+    def matching(self, name: str, values) -> Bits:
+        """Agreements having any of the values (one parameter's values are ORed)."""
+        return union(self.bits[name].get(value, EMPTY) for value in values)
+
+    def count(self, name: str, value: str) -> int:
+        """Published agreements with this value (a forum's, a region's)."""
+        return len(self.bits[name].get(value, EMPTY))
+
+    def of_ids(self, ids) -> Bits:
+        position = self.position
+        return bitset(at for pk in ids if (at := position.get(pk)) is not None)
+
+    @property
+    def added(self) -> int:
+        """Positions given since the full build, out of the listing's order."""
+        return self.size - self.ordered
+
+    def in_order(self, bits: Bits) -> bool:
+        """Whether the agreements of ``bits`` all stand in the listing's order."""
+        return not bits or bits.max() < self.ordered
+
+    def updated(self, changed: set[int]) -> "FacetIndex":
+        """A copy with the changed agreements as the database has them now; this one is untouched
+        (requests may be counting with it)."""
+        now = Agreement.objects.public().filter(pk__in=changed).values_list(*AGREEMENT_VALUES)
+        rows = {pk: values for pk, *values in now}
+        old = {pk: self.position[pk] for pk in changed if pk in self.position}
+        cleared = bitset(old.values())
+        present = self.everything - cleared
+        placed = self.kept_in_place(rows, old, present)
+        new = copy.copy(self)
+        new.generation += 1
+        if len(placed) < len(old) or len(placed) < len(rows):
+            added = sorted(pk for pk in rows if pk not in placed)
+            new.pks = self.pks + array("q", added)
+            placed.update({pk: at for at, pk in enumerate(added, start=self.size)})
+            gone = [pk for pk in old if pk not in placed]
+            new.position = self.position.changed(gone, {pk: placed[pk] for pk in added})
+            new.size = len(new.pks)
+            new.order_token = pks_token(new.pks)
+        new.everything = present | bitset(placed.values())
+        undated = (at for pk, at in placed.items() if rows[pk][-1])
+        new.undated = (self.undated - cleared) | bitset(undated)
+        # Only the values the changed agreements had are copied: an edit touches a dozen bitmaps
+        # of the index's hundreds.
+        new.bits = {
+            name: {v: (b - cleared) if b.intersect(cleared) else b for v, b in values.items()}
+            for name, values in self.bits.items()
+        }
+        for name, values in self.changed_values(rows, placed).items():
+            bits = new.bits[name]
+            for value, added_bits in values.items():
+                bits[value] = bits.get(value, EMPTY) | added_bits
+        new.bits = {name: {v: b for v, b in values.items() if b} for name, values in new.bits.items()}
+        new.having = new.values_had()
+        return new
+
+    def changed_values(self, rows: dict, placed: dict[int, int]) -> dict[str, dict[str, Bits]]:
+        found = {name: {} for name in SCALARS}
+        for pk, values in rows.items():
+            for name, value in zip(SCALARS, values[:-1], strict=True):
+                if value is not None:
+                    value = self.forum_slug[value] if name == "forum" else value
+                    found[name].setdefault(value, []).append(placed[pk])
+        scalars = {
+            name: {value: bitset(at) for value, at in values.items()} for name, values in found.items()
+        }
+        return {**scalars, **self.read_links(placed, only=list(placed))}
+
+    def kept_in_place(self, rows: dict, old: dict[int, int], present: Bits) -> dict[int, int]:
+        """The changed, still published agreements whose positions still hold in the listing's order.
+
+        Each one stands between the nearest unchanged agreements below and above it; it keeps its
+        position when the database orders it between them, and the changed ones between the same
+        two in the order of their positions."""
+        candidates = sorted((at, pk) for pk, at in old.items() if pk in rows and at < self.ordered)
+        if not candidates:
+            return {}
+        in_order = present & Bits(range(self.ordered))
+        gaps: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for at, pk in candidates:
+            gap = (nearest_below(in_order, at), nearest_above(in_order, at))
+            gaps.setdefault(gap, []).append((at, pk))
+        neighbours = {self.pks[at] for gap in gaps for at in gap if at >= 0}
+        asked = neighbours | {pk for _at, pk in candidates}
+        ordered = Agreement.objects.public().filter(pk__in=asked).order_by(*SORTS[DEFAULT_SORT])
+        rank = {pk: n for n, pk in enumerate(ordered.values_list("pk", flat=True))}
+        kept = {}
+        for (below, above), members in gaps.items():
+            low = rank.get(self.pks[below]) if below >= 0 else -1
+            high = rank.get(self.pks[above]) if above >= 0 else len(rank)
+            ranks = [rank.get(pk) for _at, pk in members]
+            if low is None or high is None or None in ranks:
+                continue  # an unchanged neighbour changed after all: placed anew
+            if low < ranks[0] and ranks[-1] < high and ranks == sorted(ranks):
+                kept.update({pk: at for at, pk in members})
+        return kept

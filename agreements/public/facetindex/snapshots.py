@@ -1,0 +1,98 @@
+"""The facet index shared by a host's workers through a file: built by one, loaded by the others.
+
+A full build takes seconds at 100,000 agreements and about a minute at 1,000,000; every gunicorn
+worker building its own at start, and again after each change only a full build covers, multiplied
+that by the workers. Now a full build takes a file lock first: the worker holding it builds and
+writes the snapshot (its version and the index, pickled), the others wait for the lock and load it
+(a fraction of a second), then bring it to the current version from the change log like any
+update. A restarted worker loads the last snapshot and is ready at once.
+
+The file sits in FACET_INDEX_SNAPSHOTS (settings; empty: off), named after the database and the
+code of the index (a new release never loads an older layout). It is the application's own cache:
+the directory must be writable by the application's user only, as pickles are code.
+"""
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from agreements.public.facetindex import index as facetindex
+
+log = logging.getLogger(__name__)
+LAYOUT = hashlib.sha256(Path(facetindex.__file__).read_bytes()).hexdigest()[:12]
+
+
+def snapshot_path() -> Path | None:
+    directory = getattr(settings, "FACET_INDEX_SNAPSHOTS", "")
+    if not directory:
+        return None
+    database = connection.settings_dict
+    identity = "|".join(str(database.get(key, "")) for key in ("ENGINE", "NAME", "HOST", "PORT"))
+    name = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    return Path(directory) / f"facet-index-{name}-{LAYOUT}.pickle"
+
+
+@contextlib.contextmanager
+def build_lock():
+    """Held while this process builds (or waits for another's build): one full build per host."""
+    path = snapshot_path()
+    if path is None:
+        yield
+        return
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle = open(path.with_suffix(".lock"), "a+b")  # noqa: SIM115 (held across the yield)
+    except OSError as error:
+        log.warning("Facet index snapshots off: %s", error)
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def load() -> tuple[str, object] | None:
+    """The snapshot's (version, index), or None."""
+    path = snapshot_path()
+    if path is None or not path.exists():
+        return None
+    try:
+        with path.open("rb") as file:
+            version, index = pickle.load(file)  # noqa: S301 (written by this application, see above)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError) as error:
+        log.warning("Facet index snapshot not loaded: %s", error)
+        return None
+    return version, index
+
+
+def save(version: str, index) -> None:
+    path = snapshot_path()
+    if path is None:
+        return
+    file = None
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".facet-index-", delete=False) as file:
+            pickle.dump((version, index), file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(file.name, path)  # readers see the old file or the new one, never half of one
+    except OSError as error:
+        log.warning("Facet index snapshot not written: %s", error)
+        if file is not None:
+            Path(file.name).unlink(missing_ok=True)
+
+
+def discard() -> None:
+    """Remove the snapshot (a restore replaced the database under it)."""
+    path = snapshot_path()
+    if path is not None:
+        path.unlink(missing_ok=True)
