@@ -125,7 +125,7 @@ def facet_sidebar(filterset: AgreementFilter, filters: dict) -> tuple[FacetCount
     html = cached_by_content(
         "facet-sidebar",
         [filters, facets_content(counts.facets), counts.coverage],
-        lambda: jinja_fragment("agreements/_facets.html", context()),
+        lambda: jinja_fragment("public/_facets.html", context()),
     )
     return counts, html, dict(chip_labels(counts.facets)), hints(filterset, counts.total)
 
@@ -143,7 +143,7 @@ def facet_group(name: str, counts: FacetCounts, filters: dict) -> str:
             "options": options,
             "coverage": counts.coverage[name],
         }
-        return jinja_fragment("agreements/_facet_group.html", context)
+        return jinja_fragment("public/_facet_group.html", context)
 
     content = [name, filters, facets_content({name: options}), counts.coverage[name]]
     return cached_by_content("facet-group", content, render)
@@ -197,7 +197,7 @@ def agreement_list(request):
     if not filterset.is_valid():
         return render(
             request,
-            "agreements/agreement_list.html",
+            "public/agreement_list.html",
             {"filterset": filterset, "errors": filterset.errors, "params": {}, "page": None},
             status=400,
         )
@@ -244,7 +244,7 @@ def render_listing(request, filterset: AgreementFilter) -> str:
         },
         "page_links": querystrings.page_links(params, page),
     }
-    return render_to_string("agreements/agreement_list.html", context, request=request)
+    return render_to_string("public/agreement_list.html", context, request=request)
 
 
 def listing_overview(counts: FacetCounts, filters: dict) -> str:
@@ -253,7 +253,7 @@ def listing_overview(counts: FacetCounts, filters: dict) -> str:
 
     def render() -> str:
         data = charts.listing_overview(counts.facets, names, filters, reverse("agreement_list"))
-        return render_to_string("agreements/_listing_overview.html", data)
+        return render_to_string("public/_listing_overview.html", data)
 
     # Only the facets it draws: an edit of an agreement's kind leaves the map and charts as they were.
     shown = {name: counts.facets[name] for name in ("region", *charts.LISTING_CHARTS)}
@@ -266,7 +266,7 @@ def home_overview() -> str:
     everything.is_valid()
     counts = facet_counts(everything)
     data = charts.home_overview(counts.facets, region_names(counts), reverse("agreement_list"))
-    return render_to_string("agreements/_home_overview.html", data)
+    return render_to_string("public/_home_overview.html", data)
 
 
 def attach_urls(option, name, params, list_url):
@@ -295,7 +295,7 @@ def agreement_detail(request, slug):
     agreement = get_object_or_404(queryset, slug=slug)
     return render(
         request,
-        "agreements/agreement_detail.html",
+        "public/agreement_detail.html",
         {"agreement": agreement, "countries": agreement_countries(agreement)},
     )
 
@@ -317,7 +317,7 @@ def party_detail(request, slug):
     party = get_object_or_404(
         Party.objects.public().select_related("country", "home_region").prefetch_related("aliases"), slug=slug
     )
-    return render(request, "agreements/party_detail.html", {"party": party, **related_listing("party", slug)})
+    return render(request, "public/party_detail.html", {"party": party, **related_listing("party", slug)})
 
 
 @require_safe
@@ -325,7 +325,7 @@ def region_detail(request, code):
     # Reference data: every region has a page (the URL converter has already upper-cased the code).
     region = get_object_or_404(Region.objects.select_related("country"), code=code)
     return render(
-        request, "agreements/region_detail.html", {"region": region, **related_listing("region", region.code)}
+        request, "public/region_detail.html", {"region": region, **related_listing("region", region.code)}
     )
 
 
@@ -335,7 +335,7 @@ def sector_detail(request, code):
     divisions = sector.divisions.all() if sector.is_section else []
     return render(
         request,
-        "agreements/sector_detail.html",
+        "public/sector_detail.html",
         {"sector": sector, "divisions": divisions, **related_listing("sector", sector.code)},
     )
 
@@ -347,7 +347,7 @@ def forum_detail(request, slug):
     listing = related_listing("forum", slug)
     return render(
         request,
-        "agreements/forum_detail.html",
+        "public/forum_detail.html",
         {
             "forum": forum,
             "figures": figures,
@@ -362,7 +362,7 @@ def forum_detail(request, slug):
 def source_detail(request, slug):
     source = get_object_or_404(Source.objects.public(), slug=slug)
     recorded = Agreement.objects.public().filter(source=source).count()
-    return render(request, "agreements/source_detail.html", {"source": source, "recorded": recorded})
+    return render(request, "public/source_detail.html", {"source": source, "recorded": recorded})
 
 
 def home_counts():
@@ -388,7 +388,7 @@ def home(request):
         option.url = reverse("agreement_list") + querystrings.encode({"sector": [option.value]})
     return render(
         request,
-        "agreements/home.html",
+        "public/home.html",
         {
             "totals": totals,
             "latest_forum": Forum.objects.annotate(

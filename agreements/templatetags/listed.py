@@ -1,5 +1,5 @@
 """``{% agreement_items agreements %}``: the listed agreements, rendered by the Jinja2 fragment
-(templates/jinja2/agreements/_agreement_items.html; registry/jinja2.py says why)."""
+(templates/jinja2/public/_agreement_items.html; registry/jinja2.py says why)."""
 
 from django import template
 from django.template.loader import render_to_string
@@ -12,5 +12,5 @@ register = template.Library()
 def agreement_items(agreements) -> SafeString:
     # Jinja2 escaped what it rendered (autoescape); Django's backend returns it as a plain str.
     return mark_safe(  # noqa: S308
-        render_to_string("agreements/_agreement_items.html", {"agreements": agreements}, using="jinja2")
+        render_to_string("public/_agreement_items.html", {"agreements": agreements}, using="jinja2")
     )

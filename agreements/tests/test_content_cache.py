@@ -33,14 +33,14 @@ def two_regions():
 def test_it_reuses_the_sidebar_when_an_edit_changes_none_of_its_counts(client, rendered, two_regions):
     almaty, _moscow = two_regions
     assert client.get(URL).status_code == 200
-    assert rendered.count("agreements/_facets.html") == 1
+    assert rendered.count("public/_facets.html") == 1
     almaty.title = "Соглашение о поставках зерна"
     almaty.save()
     response = client.get(URL)
     assert response.status_code == 200
-    assert "agreements/agreement_list.html" in rendered[1:]  # the page itself is new
-    assert rendered.count("agreements/_facets.html") == 1
-    assert rendered.count("agreements/_listing_overview.html") == 1
+    assert "public/agreement_list.html" in rendered[1:]  # the page itself is new
+    assert rendered.count("public/_facets.html") == 1
+    assert rendered.count("public/_listing_overview.html") == 1
 
 
 def test_it_renders_the_sidebar_again_when_its_counts_change(client, rendered, two_regions):
@@ -48,7 +48,7 @@ def test_it_renders_the_sidebar_again_when_its_counts_change(client, rendered, t
     client.get(URL)
     almaty.regions.add(Region.objects.get(code="RU-MOW"))
     response = client.get(URL)
-    assert rendered.count("agreements/_facets.html") == 2
+    assert rendered.count("public/_facets.html") == 2
     assert response.context["page"].paginator.count == 2
 
 
@@ -56,24 +56,24 @@ def test_it_renders_the_sidebar_again_when_a_label_changes(client, rendered, two
     client.get(URL)
     Region.objects.filter(code="KZ-75").update(name_ru="Алматы (город)")
     response = client.get(URL)
-    assert rendered.count("agreements/_facets.html") == 2
+    assert rendered.count("public/_facets.html") == 2
     assert "Алматы (город)" in response.content.decode()
 
 
 def test_it_keeps_languages_apart(client, rendered, two_regions):
     client.get(URL)
     client.get("/en" + URL)
-    assert rendered.count("agreements/_facets.html") == 2
+    assert rendered.count("public/_facets.html") == 2
     assert Agreement.objects.count() == 2
 
 
 def test_it_renders_only_the_facet_whose_counts_an_edit_changed(client, rendered, two_regions):
     _almaty, moscow = two_regions
     client.get(URL)
-    assert rendered.count("agreements/_facet_group.html") == 6
+    assert rendered.count("public/_facet_group.html") == 6
     moscow.kind = Agreement.Kind.MOU
     moscow.save()
     response = client.get(URL)
-    assert rendered.count("agreements/_facets.html") == 2  # the sidebar's counts changed
-    assert rendered.count("agreements/_facet_group.html") == 7  # of its groups, the kinds alone
+    assert rendered.count("public/_facets.html") == 2  # the sidebar's counts changed
+    assert rendered.count("public/_facet_group.html") == 7  # of its groups, the kinds alone
     assert {o.value: o.count for o in response.context["facets"]["kind"]} == {"mou": 1}

@@ -10,7 +10,7 @@ from agreements.public.api import views
 # method made its HTML renderer fail for want of a template (a 500).
 docs = csp_update({"img-src": ["data:"]})(
     require_safe(
-        SpectacularSwaggerSplitView.as_view(url_name="api_schema", template_name="api/swagger_ui.html")
+        SpectacularSwaggerSplitView.as_view(url_name="api_schema", template_name="public/api/swagger_ui.html")
     )
 )
 
