@@ -38,7 +38,7 @@ class Column:
     header: str
     width: int
     # How the staff import (resources.AgreementResource) reads the column back: the Resource field it
-    # fills (the Russian header is that field's column name, tests/test_import_public_export.py
+    # fills (the Russian header is that field's column name, tests/backoffice/test_import_public_export.py
     # checks), RECORD_LINK (the record's address: it finds the record), or None (a value the site
     # derives: ignored, with a note on the import's preview).
     imports: str | None

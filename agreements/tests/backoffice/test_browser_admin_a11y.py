@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 
 from agreements.models import Agreement
 from agreements.tests.axe import assert_accessible
-from agreements.tests.test_browser_admin import PASSWORD, SLUG, log_in
+from agreements.tests.backoffice.test_browser_admin import PASSWORD, SLUG, log_in
 
 pytestmark = [pytest.mark.browser]
 

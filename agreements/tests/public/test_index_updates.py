@@ -19,7 +19,7 @@ from agreements.public.filters import public_filterset
 from agreements.public.listing.caching import data_version
 from agreements.public.listing.facets import builds, current_index, facet_counts, ids_in_listing_order
 from agreements.tests.factories import make_agreement, make_party
-from agreements.tests.test_caching import write_in_thread
+from agreements.tests.public.test_caching import write_in_thread
 
 FILTERS = [
     {},

@@ -8,7 +8,7 @@ import pytest
 from agreements.backoffice.announcements.amounts import find_amounts
 from agreements.backoffice.announcements.reader import AnnouncementError, read_announcement
 
-SEED = (Path(__file__).resolve().parents[2] / "fixtures/sources/xiii-forum-announcement.txt").read_text(
+SEED = (Path(__file__).resolve().parents[3] / "fixtures/sources/xiii-forum-announcement.txt").read_text(
     "utf-8"
 )
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from agreements.backoffice.imports.writing import AgreementWriter
 from agreements.models import Agreement, AgreementParty, StatusChange
 from agreements.search import refresh_search_fields
-from agreements.tests import test_import
-from agreements.tests.test_import import csv_bytes, history_counts, problems, run_import, snapshot
+from agreements.tests.backoffice import test_import
+from agreements.tests.backoffice.test_import import csv_bytes, history_counts, problems, run_import, snapshot
 
 seed_once = test_import.seed_once
 seeded = test_import.seeded

@@ -18,8 +18,8 @@ from agreements.public.filters import public_filterset
 from agreements.public.listing.caching import cached, data_version, is_behind, tracking_behind
 from agreements.public.listing.facets import builds, facet_counts
 from agreements.public.listing.sizedcache import SizedLocMemCache
+from agreements.tests.backoffice.test_import import csv_bytes, run_import
 from agreements.tests.factories import make_agreement, make_party
-from agreements.tests.test_import import csv_bytes, run_import
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL (SQLite has one writer)"

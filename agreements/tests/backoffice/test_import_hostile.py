@@ -14,8 +14,8 @@ from django.core.management import CommandError, call_command
 from agreements.backoffice.imports.cells import check_xml_text
 from agreements.backoffice.imports.files import ImportFileError, Limits, _CappedZipFile, read_csv, read_xlsx
 from agreements.models import Agreement
-from agreements.tests import test_import
-from agreements.tests.test_import import (
+from agreements.tests.backoffice import test_import
+from agreements.tests.backoffice.test_import import (
     HEADERS,
     csv_bytes,
     history_counts,

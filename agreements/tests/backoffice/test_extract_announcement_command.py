@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from agreements.models import Agreement, Party
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SEED = ROOT / "fixtures/sources/xiii-forum-announcement.txt"
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from import_export.formats.base_formats import XLSX
 
 from agreements.backoffice.resources import AgreementResource
 from agreements.models import Agreement
-from agreements.tests import test_import
-from agreements.tests.test_import import HEADERS, csv_bytes, history_counts, snapshot
+from agreements.tests.backoffice import test_import
+from agreements.tests.backoffice.test_import import HEADERS, csv_bytes, history_counts, snapshot
 
 # The seed, loaded once per module, and the helpers are shared with the admin import's tests.
 seed_once = test_import.seed_once
