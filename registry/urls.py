@@ -2,13 +2,13 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from agreements.public import views
+from agreements.public.views import pages
 
 # A database outage outside a view is a 503 too (agreements.middleware).
 handler500 = "agreements.middleware.server_error"
 
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", pages.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # One URL per record in every language (?lang= or Accept-Language): not under i18n_patterns.

@@ -193,6 +193,8 @@ class AgreementFilterForm(forms.Form):
 
 
 class AgreementFilter(django_filters.FilterSet):
+    # Declared in the order links carry them (querystrings.PARAM_ORDER): the search first.
+    q = django_filters.CharFilter(method="filter_search", label=_("Поиск"), max_length=MAX_LENGTH)
     region = CodeListFilter(
         model=Region,
         lookup="code",
@@ -228,7 +230,6 @@ class AgreementFilter(django_filters.FilterSet):
     signed_to = django_filters.DateFilter(
         field_name="signed_on", lookup_expr="lte", label=_("Подписано по"), input_formats=["%Y-%m-%d"]
     )
-    q = django_filters.CharFilter(method="filter_search", label=_("Поиск"), max_length=MAX_LENGTH)
     sort = django_filters.ChoiceFilter(
         choices=list(SORT_LABELS.items()), method="filter_sort", label=_("Порядок"), empty_label=None
     )
@@ -243,8 +244,16 @@ class AgreementFilter(django_filters.FilterSet):
         """The form's errors, a query-wide one under ``query`` (as the page and the export name it)."""
         return {("query" if name == NON_FIELD_ERRORS else name): e for name, e in self.form.errors.items()}
 
-    # Facet dimensions: the parameter each facet toggles.
-    FACETS = ("region", "sector", "country", "kind", "status", "forum")
+    # The facets, in the sidebar's order: the parameter each toggles and its heading. The facet
+    # index (facetindex/) holds a bitmap per value of each, and of party_country too.
+    FACETS = {
+        "region": _("Регион"),
+        "sector": _("Отрасль (NACE)"),
+        "country": _("Страна реализации"),
+        "kind": _("Вид документа"),
+        "status": _("Статус"),
+        "forum": _("Форум"),
+    }
 
     def filter_region(self, queryset, name, codes):
         return queryset.filter(exists_in(RegionLink, region_id__in=ids_for(Region, codes)))

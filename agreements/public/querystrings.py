@@ -2,20 +2,11 @@
 
 from urllib.parse import urlencode
 
-PARAM_ORDER = (
-    "q",
-    "region",
-    "sector",
-    "country",
-    "party_country",
-    "party",
-    "forum",
-    "kind",
-    "status",
-    "signed_from",
-    "signed_to",
-    "sort",
-)
+from agreements.public.filters import AgreementFilter
+
+# Every parameter the listing takes, in the FilterSet's order: a filter added there is carried by
+# every link without being listed again here.
+PARAM_ORDER = tuple(AgreementFilter.base_filters)
 
 
 def encode(params: dict) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path, re_path, register_converter
 
-from agreements.public import views
+from agreements.public.views import downloads, listing, pages
 
 
 class RegionCodeConverter:
@@ -27,17 +27,19 @@ register_converter(SectorCodeConverter, "sector_code")
 
 # Slugs use Django's ``slug`` converter (ASCII letters, digits, - and _), the shape SlugField stores.
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("agreements/", views.agreement_list, name="agreement_list"),
+    path("", pages.home, name="home"),
+    path("agreements/", listing.agreement_list, name="agreement_list"),
     re_path(
-        r"^agreements/export\.(?P<extension>xlsx|csv|json)$", views.agreement_export, name="agreement_export"
+        r"^agreements/export\.(?P<extension>xlsx|csv|json)$",
+        downloads.agreement_export,
+        name="agreement_export",
     ),
-    path("agreements/<slug:slug>/", views.agreement_detail, name="agreement_detail"),
-    path("parties/<slug:slug>/", views.party_detail, name="party_detail"),
-    path("regions/<region_code:code>/", views.region_detail, name="region_detail"),
-    path("sectors/<sector_code:code>/", views.sector_detail, name="sector_detail"),
-    path("forums/<slug:slug>/", views.forum_detail, name="forum_detail"),
-    path("sources/<slug:slug>/", views.source_detail, name="source_detail"),
+    path("agreements/<slug:slug>/", pages.agreement_detail, name="agreement_detail"),
+    path("parties/<slug:slug>/", pages.party_detail, name="party_detail"),
+    path("regions/<region_code:code>/", pages.region_detail, name="region_detail"),
+    path("sectors/<sector_code:code>/", pages.sector_detail, name="sector_detail"),
+    path("forums/<slug:slug>/", pages.forum_detail, name="forum_detail"),
+    path("sources/<slug:slug>/", pages.source_detail, name="source_detail"),
 ]
 
 # Open data (issue #16): the listing's filters as an Atom feed. Imported here to keep this a hunk of its own.

@@ -16,7 +16,7 @@ def test_it_reports_a_healthy_database(client):
 
 @pytest.mark.django_db
 def test_it_answers_503_when_the_database_is_unreachable(client):
-    with mock.patch("agreements.public.views.connection.cursor", side_effect=OperationalError("down")):
+    with mock.patch("agreements.public.views.pages.connection.cursor", side_effect=OperationalError("down")):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["status"] == "error"

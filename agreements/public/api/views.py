@@ -40,7 +40,7 @@ from agreements.public.api.plumbing import JsonOnly
 from agreements.public.filters import public_filterset
 from agreements.public.listing.caching import TTL, cached, data_version, is_behind, tracking_behind
 from agreements.public.listing.facets import current_index, facet_counts
-from agreements.public.views import page_items
+from agreements.public.listing.results import page_items
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]{1,150}"
 REGION_PATTERN = r"[A-Za-z]{2}-[A-Za-z0-9]{1,3}"

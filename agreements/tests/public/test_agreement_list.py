@@ -7,8 +7,9 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from agreements.models import Agreement, Country, Region, Sector
-from agreements.public import querystrings, views
+from agreements.public import querystrings
 from agreements.public.filters import AgreementFilterForm, public_filterset, reference_ids
+from agreements.public.listing import results
 from agreements.public.listing.facets import current_index
 from agreements.search import title_sort_key
 from agreements.tests.factories import make_agreement, make_forum, make_party
@@ -329,9 +330,9 @@ def test_it_shows_each_item_with_its_forum_parties_in_order_and_regions(
 def test_it_lists_every_page_in_the_order_sql_sorts_it(client, db, settings, monkeypatch, params):
     settings.AGREEMENTS_PER_PAGE = 3
     from_bitsets = []
-    spied = views.ids_in_listing_order
+    spied = results.ids_in_listing_order
     monkeypatch.setattr(
-        views, "ids_in_listing_order", lambda *a: from_bitsets.append(spied(*a)) or from_bitsets[-1]
+        results, "ids_in_listing_order", lambda *a: from_bitsets.append(spied(*a)) or from_bitsets[-1]
     )
     parties = [make_party(), make_party(country="RU")]
     dates = [date(2024, 1, 1), None, date(2023, 5, 5), date(2024, 1, 1)]

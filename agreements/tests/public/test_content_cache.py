@@ -4,7 +4,8 @@ edit, a filter whose counts and labels did not change reuses them (agreements/pu
 import pytest
 
 from agreements.models import Agreement, Region
-from agreements.public import views
+from agreements.public.listing import fragments
+from agreements.public.views import listing
 from agreements.tests.factories import make_agreement
 
 pytestmark = pytest.mark.django_db
@@ -13,15 +14,16 @@ URL = "/agreements/?region=RU-MOW"
 
 @pytest.fixture
 def rendered(monkeypatch):
-    """The templates rendered by the listing's view, by name."""
+    """The templates rendered by the listing's view and its fragments, by name."""
     names = []
-    original = views.render_to_string
+    original = listing.render_to_string
 
     def spy(template_name, *args, **kwargs):
         names.append(template_name)
         return original(template_name, *args, **kwargs)
 
-    monkeypatch.setattr(views, "render_to_string", spy)
+    monkeypatch.setattr(listing, "render_to_string", spy)
+    monkeypatch.setattr(fragments, "render_to_string", spy)
     return names
 
 

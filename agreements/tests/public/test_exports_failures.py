@@ -141,6 +141,6 @@ def test_head_answers_the_headers_without_reading_a_row(client, monkeypatch, ext
 
 
 def exports_types():
-    from agreements.public.views import EXPORT_TYPES
+    from agreements.public.views.downloads import EXPORT_TYPES
 
     return {value.split(";")[0] for value in EXPORT_TYPES.values()}

@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.core.management import call_command
 
-from agreements.public import views
 from agreements.public.listing import pagecache
+from agreements.public.views import listing as views
 from agreements.tests.factories import make_agreement
 
 URL = "/agreements/?region=RU-MOW"

@@ -5,9 +5,8 @@ from django.db import connection
 from django.urls import reverse
 
 from agreements.models import Agreement, PartyAlias
-from agreements.public import views
 from agreements.public.filters import public_filterset
-from agreements.public.listing import facets
+from agreements.public.listing import facets, results
 from agreements.search import refresh_search_fields, stems
 from agreements.tests.factories import make_agreement, make_party
 
@@ -100,8 +99,8 @@ def test_it_lists_search_pages_in_the_order_sql_ranks_them(client, db, settings,
     assert filterset.is_valid()
     expected = [agreement.slug for agreement in filterset.qs]  # SQL's order: rank, then id
     from_ranks = []
-    spied = views.listed_in_order
-    monkeypatch.setattr(views, "listed_in_order", lambda ids: from_ranks.append(number) or spied(ids))
+    spied = results.listed_in_order
+    monkeypatch.setattr(results, "listed_in_order", lambda ids: from_ranks.append(number) or spied(ids))
     shown, pages = [], (len(expected) + 1) // 2
     for number in range(1, pages + 1):
         response = client.get(LIST, {"q": "зерно", "page": number, **params})
