@@ -304,7 +304,8 @@ class AgreementFilter(django_filters.FilterSet):
         return SORTS[key]
 
     def queryset_only(self, names):
-        """The agreements matching just the named active filters, unordered (facets.py counts the rest)."""
+        """The agreements matching just the named active filters, unordered (listing/facets.py counts
+        the rest)."""
         queryset = self.queryset.all()
         for name in names:
             queryset = self.filters[name].filter(queryset, self.form.cleaned_data[name])

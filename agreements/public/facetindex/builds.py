@@ -1,7 +1,7 @@
 """When the facet index is built or updated: built once at worker start, then kept current.
 
 After a committed change, the next request updates its process's index from the agreements the
-change log names (indexchanges.py): a few milliseconds for an edit, so an edit shows at the next
+change log names (facetindex/changes.py): a few milliseconds for an edit, so an edit shows at the next
 request and no request waits for a full build. Only what an update cannot cover — reference data,
 a bulk load, thousands of changes, a log pruned past the index — needs a full build (seconds at
 100,000 agreements, tens of seconds at 1,000,000): it runs in a background thread (one at a time
@@ -9,7 +9,7 @@ per process), and requests are answered as of the previous index's version meanw
 (caching.pinned_data_version: its cached counts and pages, its ETag). Paths that do not pin a
 version are answered from the previous index too, and caching.mark_behind() keeps those answers
 out of the caches. A full build also runs in the background once updates have placed many
-agreements out of the listing's order (facetindex.py), while the updated index keeps answering.
+agreements out of the listing's order (facetindex/index.py), while the updated index keeps answering.
 
 Only a process with no index yet, or a connection inside a transaction that wrote (its writes are
 invisible to the builder's connection and not yet in the log: tests, an admin view after its
@@ -131,7 +131,7 @@ class IndexBuilds:
 
     def shared_or_built(self, version: str, again: bool) -> Built:
         """Built here, or loaded from the snapshot another worker of this host built meanwhile
-        (indexsnapshots.py): one full build per host."""
+        (facetindex/snapshots.py): one full build per host."""
         started = time.monotonic()
         if self.inline(version):  # its own writes: only this connection sees them
             return Built(version, self.build(), time.monotonic() - started)

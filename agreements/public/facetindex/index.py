@@ -2,9 +2,9 @@
 
 Every published agreement gets a bit position, and every facet value (a region, a sector or section,
 a country, a kind, a status, a forum, a party's country) a compressed bitmap (pyroaring) of the
-agreements that have it; facets.py counts with them. A full build reads every published agreement
+agreements that have it; listing/facets.py counts with them. A full build reads every published agreement
 and link; after a change, ``updated()`` recomputes only the changed agreements (their ids come from
-the change log, indexchanges.py) in a few milliseconds.
+the change log, facetindex/changes.py) in a few milliseconds.
 
 Roaring bitmaps rather than Python ints: at 1,000,000 agreements an int is 125 KB whatever it holds,
 and ``(a & b).bit_count()`` took 130 µs; a roaring bitmap keeps a sparse value (most regions and
@@ -14,7 +14,7 @@ Positions follow the listing's default order, so a page of it is the n-th run of
 filter's bitmap. An update keeps an agreement's position while the order still holds there (checked
 by the database, whose collation decides); a new agreement, or one whose date or title moved it,
 gets a position after all others, and pages touching such positions come from SQL until the next
-full build puts them in order (indexbuilds.py starts one once there are many).
+full build puts them in order (facetindex/builds.py starts one once there are many).
 """
 
 import copy

@@ -3,10 +3,10 @@
 Counting in SQL took six GROUP BYs over 100,000+ link rows for every new filter: 0.6–2.2 s at
 100,000 agreements however the queries were shaped (bench/RESULTS.md). Instead, every published
 agreement gets a bit position, and every facet value a bitmap of the agreements that have it
-(facetindex.py). A filter is AND/OR on those bitmaps and a count is the size of an intersection:
+(facetindex/index.py). A filter is AND/OR on those bitmaps and a count is the size of an intersection:
 every facet of a page in a few milliseconds. When the data version changes
 (any committed write) the index is updated from the changed agreements, or rebuilt in the
-background while requests are answered from the previous one (indexbuilds.py). Filters it does
+background while requests are answered from the previous one (facetindex/builds.py). Filters it does
 not hold (party, dates, search) run in SQL, once per page, and become one more bitset; a search
 brings its matches' ranks along, for the first pages in relevance order.
 """
@@ -39,7 +39,7 @@ residuals = Residuals()
 
 def current_index() -> FacetIndex:
     """This process's index: the current data version's, or the previous one while that is built
-    in the background (indexbuilds.py)."""
+    in the background (facetindex/builds.py)."""
     return builds.current()
 
 
@@ -51,7 +51,7 @@ def set_bits(bits: Bits, start: int, stop: int) -> list[int]:
 def ids_in_listing_order(counts: "FacetCounts", start: int, stop: int) -> list[int] | None:
     """The matching ids numbered ``start`` to ``stop - 1`` in the default order, or None when this
     process's index is not the build the counts came from (its positions may differ), or when some
-    of them were added since the full build, after the agreements in order (facetindex.py)."""
+    of them were added since the full build, after the agreements in order (facetindex/index.py)."""
     built = builds.built  # read once: a build or forget_index() may replace it meanwhile
     index = built.index if built else None
     if index is None or index.token != counts.token or not index.in_order(counts.matching):
@@ -110,7 +110,7 @@ def by_count(found: list[Option], key: str) -> list[Option]:
 
 def residual(index: FacetIndex, filterset: AgreementFilter, active: dict) -> tuple[Bits, list | None]:
     """The filters the index does not hold (party, dates, search), as one bitmap; with a search,
-    each match's rank too, read in the same query (residuals.py keeps them per parameters): ranking
+    each match's rank too, read in the same query (listing/residuals.py keeps them per parameters): ranking
     the matches again for the page's ORDER BY took as long as finding them (ts_rank over every
     match, EXPLAIN in bench/RESULTS.md)."""
     others = [name for name in active if name not in INDEXED and name != "sort"]

@@ -3,7 +3,7 @@
 For each active filter: how many agreements the *other* filters find, so an empty result can say
 which filter to remove. And, with a date filter: how many agreements it leaves out because their
 source names no date (no date range can find them). Both are counted on the facet index
-(facets.py) from the same FilterSet as the listing: the index's bitsets for the filters it holds,
+(listing/facets.py) from the same FilterSet as the listing: the index's bitsets for the filters it holds,
 the FilterSet's own queries for the others (search, party, dates) — one per such filter, run only
 when nothing matches or a date filter is active, and cached with the page's facet counts.
 """
