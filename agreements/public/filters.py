@@ -17,7 +17,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, AgreementParty, Country, Forum, Party, Region, Sector
-from agreements.public.listing.caching import data_version
+from agreements.public.dataversion import data_version
 from agreements.search import apply_search
 
 MAX_VALUES = 50  # per parameter; more is not a query a person writes

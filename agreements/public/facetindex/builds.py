@@ -7,7 +7,7 @@ a bulk load, thousands of changes, a log pruned past the index — needs a full 
 100,000 agreements, tens of seconds at 1,000,000): it runs in a background thread (one at a time
 per process), and requests are answered as of the previous index's version meanwhile
 (caching.pinned_data_version: its cached counts and pages, its ETag). Paths that do not pin a
-version are answered from the previous index too, and caching.mark_behind() keeps those answers
+version are answered from the previous index too, and dataversion.mark_behind() keeps those answers
 out of the caches. A full build also runs in the background once updates have placed many
 agreements out of the listing's order (facetindex/index.py), while the updated index keeps answering.
 
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, connection, connections
 
+from agreements.public import dataversion
 from agreements.public.facetindex import changes as indexchanges
 from agreements.public.facetindex import snapshots as indexsnapshots
 from agreements.public.facetindex.changes import version_number
-from agreements.public.listing import caching
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +62,10 @@ class IndexBuilds:
         self._needs_full = False
 
     def current(self):
-        version = caching.data_version()
+        version = dataversion.data_version()
         built = self.refreshed(version)
         if built.version != version:
-            caching.mark_behind()
+            dataversion.mark_behind()
         return built.index
 
     def version_to_answer(self, version: str) -> str:
@@ -189,7 +189,7 @@ class IndexBuilds:
         try:
             # The version is read before the rows: a commit in between is then at most counted twice
             # (its rows in this build, its log rows in the next update), never missed.
-            version = caching.data_version()
+            version = dataversion.data_version()
             self.build_now(version, again=True)  # also when updates reached it: they are out of order
             indexchanges.prune(version_number(version))
         except DatabaseError as error:

@@ -16,7 +16,7 @@ KEPT_VERSIONS = 10_000
 
 
 def version_number(version: str) -> int:
-    """The committed version's number, from caching.data_version()'s ``number.nonce[+own]``."""
+    """The committed version's number, from dataversion.data_version()'s ``number.nonce[+own]``."""
     return int(version.split(".", 1)[0])
 
 

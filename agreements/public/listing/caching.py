@@ -12,7 +12,6 @@ in the database, every worker on every host sees a commit at its next request, w
 import functools
 import hashlib
 import json
-import threading
 from contextlib import contextmanager
 
 from django.core.cache import caches
@@ -21,48 +20,16 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
 from django.utils.translation import get_language
 
-from agreements import backend
+from agreements.public.dataversion import (
+    data_version,
+    is_behind,
+    pinned_version,
+    reset_behind,
+    tracking_behind,
+)
+from agreements.public.listing import facets
 
 TTL = 300  # seconds: entries of versions nobody asks for any more age out
-
-# A request answered under an ETag reads the version once and keeps it: the page it renders is the
-# version its ETag names, and the caches below ask no second query.
-_pinned = threading.local()
-
-
-def data_version() -> str:
-    pinned = getattr(_pinned, "version", None)
-    if pinned is not None:
-        return pinned
-    version, nonce, statements, write_token = backend.read_data_version()
-    if write_token:  # '' once set and rolled back to a savepoint
-        return f"{version}.{nonce}+{write_token}.{statements}"
-    return f"{version}.{nonce}"
-
-
-# Set while a request is answered from the previous facet index (a newer one is being built in
-# the background, facets.current_index): what it computes is older than the data version it read,
-# so it is neither cached under that version nor sent with an ETag naming it.
-_behind = threading.local()
-
-
-def mark_behind() -> None:
-    _behind.flag = True
-
-
-def is_behind() -> bool:
-    return getattr(_behind, "flag", False)
-
-
-@contextmanager
-def tracking_behind():
-    """Within: whether anything computed was older than the data version (``is_behind()``)."""
-    outer = is_behind()
-    _behind.flag = False
-    try:
-        yield
-    finally:
-        _behind.flag = outer or _behind.flag
 
 
 def cached(name: str, params: dict, compute, alias: str = "default"):
@@ -100,26 +67,11 @@ def pinned_data_version():
     version — its cached counts and pages, its ETag — instead of computing every page afresh from
     an index older than the version it names (which left nothing cacheable, and the rebuild
     competing with every request for the CPU)."""
-    from agreements.public.listing.facets import builds  # the index imports this module
-
-    _pinned.version = None
-    _behind.flag = False
-    _pinned.version = builds.version_to_answer(data_version())
-    try:
-        yield _pinned.version
-    finally:
-        _pinned.version = None
-
-
-@contextmanager
-def pinned_version(version: str):
-    """This thread answers for ``version``: a page rendered in the background for a request
-    (agreements/public/listing/pagecache.py) is the version that request read."""
-    _pinned.version = version
-    try:
-        yield
-    finally:
-        _pinned.version = None
+    with pinned_version(None):
+        reset_behind()
+        version = facets.builds.version_to_answer(data_version())
+        with pinned_version(version):
+            yield version
 
 
 def etag_from_data_version(view):

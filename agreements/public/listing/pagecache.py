@@ -28,14 +28,14 @@ from django.db import connections
 from django.urls import get_script_prefix, set_script_prefix
 from django.utils import translation
 
-from agreements.public.listing.caching import (
-    TTL,
+from agreements.public.dataversion import (
     data_version,
     is_behind,
     mark_behind,
     pinned_version,
     tracking_behind,
 )
+from agreements.public.listing.caching import TTL
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import json
 import threading
 from collections import OrderedDict
 
+from agreements.public.dataversion import data_version
 from agreements.public.facetindex.changes import changes_since, version_number
-from agreements.public.listing.caching import data_version
 
 MOST_IDS = 500_000  # over all kept parameters: ~40 MB of a worker at most
 

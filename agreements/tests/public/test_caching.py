@@ -14,8 +14,9 @@ from django.db import connection, connections, transaction
 from django.urls import reverse
 
 from agreements.models import Agreement, Country, Region
+from agreements.public.dataversion import data_version, is_behind, tracking_behind
 from agreements.public.filters import public_filterset
-from agreements.public.listing.caching import cached, data_version, is_behind, tracking_behind
+from agreements.public.listing.caching import cached
 from agreements.public.listing.facets import builds, facet_counts
 from agreements.public.listing.sizedcache import SizedLocMemCache
 from agreements.tests.backoffice.test_import import csv_bytes, run_import

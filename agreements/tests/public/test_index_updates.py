@@ -10,13 +10,13 @@ from django.core.management import call_command
 from django.db import connection, connections, transaction
 
 from agreements.models import Agreement, Country, Party, Region, Sector
+from agreements.public.dataversion import data_version
 from agreements.public.facetindex import builds as indexbuilds
 from agreements.public.facetindex import changes as indexchanges
 from agreements.public.facetindex.builds import Built
 from agreements.public.facetindex.changes import version_number
 from agreements.public.facetindex.index import FacetIndex
 from agreements.public.filters import public_filterset
-from agreements.public.listing.caching import data_version
 from agreements.public.listing.facets import builds, current_index, facet_counts, ids_in_listing_order
 from agreements.tests.factories import make_agreement, make_party
 from agreements.tests.public.test_caching import write_in_thread
