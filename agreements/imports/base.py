@@ -6,10 +6,11 @@ rows, deriving slugs, finding duplicates, skipping unchanged rows and writing li
 """
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connections, router
 from django.utils import translation
 from django.utils.text import capfirst
 from import_export import resources
-from import_export.instance_loaders import CachedInstanceLoader
+from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 from openpyxl.utils import get_column_letter
 from slugify import slugify
@@ -17,7 +18,7 @@ from slugify import slugify
 from .cells import cell_text, is_blank, name_key
 from .files import NO_ROWS, ImportFileError
 from .references import References
-from .results import ImportResult
+from .results import ImportResult, RegistryRowResult, RowError
 from .widgets import RelationField
 
 
@@ -41,20 +42,22 @@ class Stored(dict):
         return self
 
 
-class InstanceLoader(CachedInstanceLoader):
-    """Existing records of a file in one query, like CachedInstanceLoader, tolerating bad keys.
+class InstanceLoader(BaseInstanceLoader):
+    """Existing records of a file in one query, like the library's CachedInstanceLoader, tolerating bad keys.
 
-    The library's loader cleans every row's key before any row is imported, outside the per-row error
-    handling, so one unreadable key (a sector code «ZZ») would abort the import with a server error.
-    Here such a row is simply new, and importing it reports the bad cell.
+    Built on the documented ``BaseInstanceLoader`` (``__init__(resource, dataset)``, ``get_instance(row)``),
+    not on CachedInstanceLoader's attributes. The library's cached loader cleans every row's key before
+    any row is imported, outside the per-row error handling, so one unreadable key (a sector code «ZZ»)
+    would abort the import with a server error. Here such a row is simply new, and importing it reports
+    the bad cell.
     """
 
     def __init__(self, resource, dataset=None):
-        self.resource, self.dataset = resource, dataset
+        super().__init__(resource, dataset)
         self.pk_field = resource.fields[resource.get_import_id_fields()[0]]
         keys = {key for key in map(self.key, dataset.dict if dataset else ()) if key}
         field = self.pk_field.attribute
-        queryset = self.get_queryset().filter(**{f"{field}__in": keys}) if keys else []
+        queryset = resource.get_queryset().filter(**{f"{field}__in": keys}) if keys else []
         self.all_instances = {self.pk_field.get_value(instance): instance for instance in queryset}
         # The stored links, read now from the prefetched rows: django-import-export compares a row with
         # a deepcopy of its record, and deepcopying a queryset drops its results (a query per link set).
@@ -130,10 +133,25 @@ class RegistryResource(resources.ModelResource):
         self.same_titles = {}
         self.notes = []
         self.other_headers = {}  # pseudo-column -> the header it has in the file
+        self.file_errors = []  # what went wrong with the file as a whole (ImportResult.problems)
+        self.dry_run, self.writes_rows = False, True  # set by import_data
+
+    @property
+    def model(self):
+        """The model the Resource's ``Meta`` declares (read from our own declaration, not the library's)."""
+        return self.Meta.model
 
     @classmethod
     def get_result_class(cls):
         return ImportResult
+
+    @classmethod
+    def get_row_result_class(cls):
+        return RegistryRowResult
+
+    @classmethod
+    def get_error_result_class(cls):
+        return RowError
 
     def get_diff_class(self):
         return super().get_diff_class() if self.diff else NoDiff
@@ -141,7 +159,7 @@ class RegistryResource(resources.ModelResource):
     # Headers
 
     def header_aliases(self) -> dict[str, str]:
-        model = self._meta.model
+        model = self.model
         aliases = {}
         for name, field in self.fields.items():
             spellings = [field.column_name, name, field.attribute, *self.extra_aliases.get(name, ())]
@@ -171,7 +189,7 @@ class RegistryResource(resources.ModelResource):
             if field.attribute:
                 columns.setdefault(field.attribute, field.column_name)
         with translation.override("ru"):
-            for model_field in self._meta.model._meta.get_fields():
+            for model_field in self.model._meta.get_fields():
                 if hasattr(model_field, "verbose_name"):
                     columns.setdefault(model_field.name, capfirst(str(model_field.verbose_name)))
         return columns
@@ -238,6 +256,13 @@ class RegistryResource(resources.ModelResource):
         rollback_on_validation_errors=True,
         **kwargs,
     ):
+        # Whether rows reach the database: a real import, or a dry run inside a transaction that is
+        # rolled back (a dry run always is, where the database has transactions). Kept here rather
+        # than read from the library's private per-row helpers.
+        database = connections[router.db_for_write(self.model)]
+        self.dry_run = dry_run
+        self.writes_rows = not dry_run or bool(database.features.supports_transactions)
+        self.file_errors = []
         # Rolling back on validation errors too makes an import all-or-nothing.
         result = super().import_data(
             dataset,
@@ -252,6 +277,25 @@ class RegistryResource(resources.ModelResource):
         return result
 
     def before_import(self, dataset, **kwargs):
+        try:
+            self.read_dataset(dataset)
+        except Exception as exc:
+            self.file_errors.append(exc)  # ImportResult.problems() reports it; the library rolls back
+            raise
+
+    def after_import(self, dataset, result, **kwargs):
+        try:
+            self.finish_import(dataset, result, **kwargs)
+        except Exception as exc:
+            self.file_errors.append(exc)
+            raise
+
+    def finish_import(self, dataset, result, **kwargs):
+        """What an import does once every row is read: the library's after_import (it resets the id
+        sequences after new records), unless a Resource overrides this."""
+        super().after_import(dataset, result, **kwargs)
+
+    def read_dataset(self, dataset):
         """Rewrite the dataset: canonical headers, no blank rows, derived slugs; find duplicates."""
         self.refs.reset()
         self.file_rows, self.duplicates, self.derived = [], {}, set()
@@ -290,7 +334,7 @@ class RegistryResource(resources.ModelResource):
             return
         slug_column = self.fields["slug"].column_name
         source_column = self.fields[self.slug_from].column_name
-        max_length = self._meta.model._meta.get_field("slug").max_length
+        max_length = self.model._meta.get_field("slug").max_length
         for number, row in rows:
             if is_blank(row.get(slug_column)):
                 text = cell_text(row.get(source_column)).strip()
@@ -337,7 +381,7 @@ class RegistryResource(resources.ModelResource):
 
     def import_row(self, row, instance_loader, **kwargs):
         row_result = super().import_row(row, instance_loader, **kwargs)
-        number = kwargs.get("row_number")
+        number = kwargs.get("row_number")  # documented import_row keyword argument
         row_result.number = number
         row_result.file_row = self.file_rows[number - 1] if number and number <= len(self.file_rows) else None
         if self.progress:
@@ -357,7 +401,7 @@ class RegistryResource(resources.ModelResource):
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if (
             import_validation_errors
-            or not self._meta.skip_unchanged
+            or not getattr(self.Meta, "skip_unchanged", False)
             or original is None
             or original.pk is None
         ):
@@ -377,7 +421,7 @@ class RegistryResource(resources.ModelResource):
 
     def save_m2m(self, instance, row, **kwargs):
         super().save_m2m(instance, row, **kwargs)
-        if self._is_dry_run(kwargs) and not self._is_using_transactions(kwargs):
+        if not self.writes_rows:
             return
         pending = getattr(instance, "_import_relations", {})
         new = getattr(instance, "_import_is_new", False)
