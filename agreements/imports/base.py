@@ -1,22 +1,21 @@
 """``RegistryResource``: how every spreadsheet import of the registry behaves, whatever its columns.
 
 The per-model Resources in :mod:`agreements.resources` only declare columns; this module holds the
-shared workflow on top of django-import-export's ``ModelResource``: reading headers, dropping blank
-rows, deriving slugs, finding duplicates, skipping unchanged rows and writing links.
+shared workflow on top of django-import-export's ``ModelResource``: reading headers (through
+:class:`~agreements.imports.headers.ColumnHeaders`), dropping blank rows, deriving slugs, finding
+duplicates, skipping unchanged rows and writing links.
 """
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connections, router
-from django.utils import translation
-from django.utils.text import capfirst
 from import_export import resources
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
-from openpyxl.utils import get_column_letter
 from slugify import slugify
 
-from .cells import cell_text, is_blank, name_key
+from .cells import cell_text, is_blank
 from .files import NO_ROWS, ImportFileError
+from .headers import ColumnHeaders
 from .references import References
 from .results import ImportResult, RegistryRowResult, RowError
 from .widgets import RelationField
@@ -79,17 +78,7 @@ class InstanceLoader(BaseInstanceLoader):
         return self.all_instances.get(self.key(row))
 
 
-def header_key(value) -> str:
-    return name_key(cell_text(value).strip().rstrip("*:").strip())
-
-
-def _quoted_list(items, limit=8) -> str:
-    items = list(items)
-    shown = ", ".join(f"«{item}»" for item in items[:limit])
-    return shown + (f" и ещё {len(items) - limit}" if len(items) > limit else "")
-
-
-class RegistryResource(resources.ModelResource):
+class RegistryResource(ColumnHeaders, resources.ModelResource):
     """What every import of the registry shares.
 
     * headers: Russian column names, field names or English names, any case;
@@ -155,94 +144,6 @@ class RegistryResource(resources.ModelResource):
 
     def get_diff_class(self):
         return super().get_diff_class() if self.diff else NoDiff
-
-    # Headers
-
-    def header_aliases(self) -> dict[str, str]:
-        model = self.model
-        aliases = {}
-        for name, field in self.fields.items():
-            spellings = [field.column_name, name, field.attribute, *self.extra_aliases.get(name, ())]
-            try:
-                model_field = model._meta.get_field(field.attribute)
-            except FieldDoesNotExist:
-                model_field = None
-            if model_field is not None and hasattr(model_field, "verbose_name"):
-                for language in ("ru", "en"):
-                    with translation.override(language):
-                        spellings.append(str(model_field.verbose_name))
-            for spelling in spellings:
-                if spelling:
-                    aliases.setdefault(header_key(spelling), field.column_name)
-        return aliases
-
-    def other_columns(self) -> dict[str, tuple[str | None, str]]:
-        """Headers that name no field but are known: header key → (pseudo-column, or ``None`` for
-        a column ignored, and the preview's note on it, with ``{header}`` and ``{letter}``)."""
-        return {}
-
-    def error_columns(self) -> dict[str, str]:
-        """Error keys (field and attribute names) to the column headers staff see."""
-        columns = dict(self.other_headers)
-        for name, field in self.fields.items():
-            columns[name] = field.column_name
-            if field.attribute:
-                columns.setdefault(field.attribute, field.column_name)
-        with translation.override("ru"):
-            for model_field in self.model._meta.get_fields():
-                if hasattr(model_field, "verbose_name"):
-                    columns.setdefault(model_field.name, capfirst(str(model_field.verbose_name)))
-        return columns
-
-    def read_headers(self, dataset) -> list:
-        """The column of each header (``None`` for blank ones), or ImportFileError naming what is wrong."""
-        aliases, others = self.header_aliases(), self.other_columns()
-        columns, unknown, unnamed, repeated = [], [], [], []
-        self.other_headers = {}
-        for position, header in enumerate(dataset.headers or []):
-            letter = get_column_letter(position + 1)
-            column = None
-            if is_blank(header):
-                if any(not is_blank(values[position]) for values in dataset):
-                    unnamed.append(letter)
-            elif header_key(header) in others and header_key(header) not in aliases:
-                column, note = others[header_key(header)]
-                if column in self.other_headers:
-                    repeated.append(cell_text(header).strip())
-                    column = None
-                elif column:
-                    self.other_headers[column] = cell_text(header).strip()
-                self.notes.append(note.format(header=cell_text(header).strip(), letter=letter))
-            else:
-                column = aliases.get(header_key(header))
-                if column is None:
-                    unknown.append(f"«{cell_text(header).strip()}» ({letter})")
-                elif column in columns:
-                    repeated.append(column)
-                    column = None
-            columns.append(column)
-        problems = []
-        missing = [self.fields[name].column_name for name in self.required_columns]
-        missing = [column for column in missing if column not in columns]
-        if missing:
-            problems.append(f"В файле нет обязательных столбцов: {_quoted_list(missing)}.")
-        if unknown:
-            more = f" и ещё {len(unknown) - 5}" if len(unknown) > 5 else ""
-            problems.append(f"Неизвестные столбцы: {', '.join(unknown[:5])}{more}.")
-        if unnamed:
-            problems.append(
-                f"У столбцов {', '.join(unnamed[:5])} нет заголовка, но есть данные: "
-                "подпишите их или удалите."
-            )
-        if repeated:
-            problems.append(f"Столбцы повторяются: {_quoted_list(sorted(set(repeated)))}.")
-        if problems:
-            expected = _quoted_list([field.column_name for field in self.get_import_fields()], limit=30)
-            problems.append(
-                f"Первая строка должна содержать заголовки: {expected} (или имена полей, например title)."
-            )
-            raise ImportFileError(" ".join(problems))
-        return columns
 
     # The import workflow
 

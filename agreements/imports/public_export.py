@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from .. import exports
-from .base import header_key
 from .cells import cell_text
+from .headers import header_key
 
 
 def agreements_prefix() -> str:
