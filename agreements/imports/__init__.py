@@ -17,6 +17,7 @@ The modules, each with one job:
 * ``references`` — finding regions, countries, sectors, forums, sources and parties by what staff type;
 * ``results`` — an import's outcome as row-and-column problems;
 * ``widgets`` — the cell widgets and the relation field the Resources' columns use;
+* ``headers`` — the header row: which column each header names, or what is wrong with it;
 * ``base`` — ``RegistryResource``, the behaviour every Resource shares;
 * ``writing`` — ``AgreementWriter``: a validated agreements file written in bulk, with its history;
 * ``admin`` — the admin's upload form and import/export mixin.
