@@ -22,12 +22,16 @@ from .widgets import RelationField
 
 
 class NoDiff:
-    """Replaces django-import-export's Diff where nobody reads it (the command): saves two exports a row."""
+    """Replaces django-import-export's Diff where nobody reads it (the command): saves two exports a row.
 
-    def __init__(self, resource, instance, new):
+    Returned by the documented ``get_diff_class`` hook; it takes whatever arguments the library passes,
+    so a change to Diff's undocumented constructor cannot break it.
+    """
+
+    def __init__(self, *args, **kwargs):
         pass
 
-    def compare_with(self, resource, instance):
+    def compare_with(self, *args, **kwargs):
         pass
 
     def as_html(self):
