@@ -55,7 +55,10 @@ Meta options ``model``, ``fields``, ``import_id_fields``, ``skip_unchanged``,
 ``save_m2m``, ``get_queryset``,
 ``before_export``, ``filter_export`` (base, resources)  public hooks: API, workflow
 ``get_import_fields``, ``get_import_id_fields``,
-``fields`` (read)                                     public: API / not underscore
+``fields`` (read)                                     public names used by the documented workflow;
+                                                      no docstrings, so thin on the API page
+``Meta`` read back (``model``, ``skip_unchanged``)    owned: our own declaration, not the library's
+                                                      ``_meta``
 ``get_result_class``, ``get_row_result_class``,
 ``get_error_result_class``, ``get_diff_class``        public: API; they return our own classes
                                                       (``ImportResult``, ``RegistryRowResult``,

@@ -15,9 +15,16 @@ import textwrap
 from pathlib import Path
 
 import agreements.imports
+import agreements.resources
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [*sorted((ROOT / "agreements" / "imports").glob("*.py")), ROOT / "agreements" / "resources.py"]
+# Found from the packages themselves, so the test follows them if they move.
+IMPORTS = Path(agreements.imports.__file__).resolve().parent
+SOURCES = [*sorted(IMPORTS.glob("*.py")), Path(agreements.resources.__file__).resolve()]
+ROOT = IMPORTS.parents[1]
+MODULES = [
+    *(f"{agreements.imports.__name__}.{path.stem}" for path in SOURCES[:-1] if path.stem != "__init__"),
+    agreements.resources.__name__,
+]
 LIBRARY = "import_export"
 #: Names that hold the library's objects in the import's code (its resource, results, loader).
 LIBRARY_OBJECT_NAMES = {"resource", "result", "row_result", "instance_loader", "loader", "error_row"}
@@ -226,9 +233,7 @@ def written_names(cls) -> set[str]:
 
 def library_overrides():
     """``(class, name)`` for each method or attribute of the import that overrides the library's."""
-    modules = [f"agreements.imports.{path.stem}" for path in SOURCES if path.parent.name == "imports"]
-    modules = [importlib.import_module(name) for name in [*modules, "agreements.resources"]]
-    for module in modules:
+    for module in map(importlib.import_module, MODULES):
         for cls in vars(module).values():
             if not inspect.isclass(cls) or cls.__module__ != module.__name__:
                 continue
