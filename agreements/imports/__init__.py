@@ -86,8 +86,7 @@ row number, spreadsheet row, file errors, counts      owned (``results``): not t
 ``export_formats``, ``has_import_permission``,
 ``process_import``, ``get_import_resource_kwargs``    public: API (admin, mixins)
 ``process_result``, ``add_success_message``,
-``add_data_read_fail_error_to_form``,
-``get_model_info``                                    public names (no underscore) but without docstrings,
+``add_data_read_fail_error_to_form``                  public names (no underscore) but without docstrings,
                                                       so not on the API pages: the only hooks for these
                                                       messages; kept, to check on each upgrade
 ``ImportForm`` (``__init__(formats, resources)``,

@@ -112,7 +112,9 @@ class RegistryImportExportMixin(ImportExportMixin):
             )
 
     def import_url(self):
-        return reverse("admin:{}_{}_import".format(*self.get_model_info()), current_app=self.admin_site.name)
+        # Django's ModelAdmin.opts, not the library's undocumented get_model_info().
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_import"
+        return reverse(name, current_app=self.admin_site.name)
 
     def process_import(self, request, **kwargs):
         try:
