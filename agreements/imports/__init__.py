@@ -78,9 +78,9 @@ row number, spreadsheet row, file errors, counts      owned (``results``): not t
 ``Widget.clean``, ``render``, ``coerce_to_string``    public: API (widgets)
 ``base_formats.CSV``/``XLSX``: ``create_dataset``,
 ``export_data``, ``is_binary``, ``get_read_mode``,
-``get_title``, ``can_export``                         public names with docstrings (formats are chosen
-                                                      through ``import_formats``/``export_formats``);
-                                                      not on an API reference page
+``get_title``, ``can_export``                         public names (the first four with docstrings;
+                                                      formats are chosen through ``import_formats`` /
+                                                      ``export_formats``); no API reference page
 ``ImportExportMixin``: ``import_form_class``,
 ``import_template_name``, ``import_formats``,
 ``export_formats``, ``has_import_permission``,
