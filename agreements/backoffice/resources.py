@@ -104,9 +104,9 @@ class PartyResource(RegistryResource):
         import_id_fields = ["slug"]
         fields = ["slug", "name", "short_name", "legal_form", "kind", "country", "home_region", "website"]
 
-    def after_import(self, dataset, result, **kwargs):
-        super().after_import(dataset, result, **kwargs)
-        if not self._is_dry_run(kwargs):
+    def finish_import(self, dataset, result, **kwargs):
+        super().finish_import(dataset, result, **kwargs)
+        if not self.dry_run:
             # A renamed party must be findable through its agreements (as PartyAdmin.save_related does).
             ids = self.changed_ids(result)
             if ids:
@@ -306,15 +306,14 @@ class AgreementResource(PublicExportColumns, RegistryResource):
         if errors:
             raise ValidationError(errors)
 
-    def after_import(self, dataset, result, **kwargs):
+    def finish_import(self, dataset, result, **kwargs):
         # Not the library's after_import: it resets the id sequence to the highest stored id, which
         # before the writer has inserted anything is wrong (ids come from the sequence; none are given).
-        writes = not self._is_dry_run(kwargs) or self._is_using_transactions(kwargs)
-        if writes and not (result.has_errors() or result.has_validation_errors()):
+        if self.writes_rows and not (result.has_errors() or result.has_validation_errors()):
             # A dry run writes too, inside the transaction it rolls back: the preview meets whatever
             # the database would refuse.
             self.writer.write()
             for agreement in self.writer.pending:
                 row_result = getattr(agreement, "_import_row_result", None)
-                if row_result is not None:
-                    row_result.add_instance_info(agreement)
+                if row_result is not None:  # the id the writer gave it, for the admin's log entries
+                    row_result.object_id, row_result.object_repr = agreement.pk, str(agreement)

@@ -117,8 +117,10 @@ class RegistryImportExportMixin(ImportExportMixin):
                 "с выбранным форматом (CSV или XLSX).",
             )
 
-    def _import_url(self):
-        return reverse("admin:{}_{}_import".format(*self.get_model_info()), current_app=self.admin_site.name)
+    def import_url(self):
+        # Django's ModelAdmin.opts, not the library's undocumented get_model_info().
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_import"
+        return reverse(name, current_app=self.admin_site.name)
 
     def process_import(self, request, **kwargs):
         try:
@@ -129,7 +131,7 @@ class RegistryImportExportMixin(ImportExportMixin):
                 "Файл этого импорта не найден: вероятно, импорт уже подтверждён. "
                 "Проверьте список записей или загрузите файл снова.",
             )
-            return redirect(self._import_url())
+            return redirect(self.import_url())
 
     def process_result(self, result, request):
         if isinstance(result, ImportResult) and result.failed:
@@ -139,7 +141,7 @@ class RegistryImportExportMixin(ImportExportMixin):
             messages.error(
                 request, "Импорт не выполнен, ничего не записано: исправьте ошибки и загрузите файл снова."
             )
-            return redirect(self._import_url())
+            return redirect(self.import_url())
         return super().process_result(result, request)
 
     def add_success_message(self, result, request):

@@ -1,33 +1,37 @@
 """``RegistryResource``: how every spreadsheet import of the registry behaves, whatever its columns.
 
 The per-model Resources in :mod:`agreements.resources` only declare columns; this module holds the
-shared workflow on top of django-import-export's ``ModelResource``: reading headers, dropping blank
-rows, deriving slugs, finding duplicates, skipping unchanged rows and writing links.
+shared workflow on top of django-import-export's ``ModelResource``: reading headers (through
+:class:`~agreements.imports.headers.ColumnHeaders`), dropping blank rows, deriving slugs, finding
+duplicates, skipping unchanged rows and writing links.
 """
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.utils import translation
-from django.utils.text import capfirst
+from django.core.exceptions import ValidationError
+from django.db import connections, router
 from import_export import resources
-from import_export.instance_loaders import CachedInstanceLoader
+from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
-from openpyxl.utils import get_column_letter
 from slugify import slugify
 
-from agreements.backoffice.imports.cells import cell_text, is_blank, name_key
+from agreements.backoffice.imports.cells import cell_text, is_blank
 from agreements.backoffice.imports.files import NO_ROWS, ImportFileError
+from agreements.backoffice.imports.headers import ColumnHeaders
 from agreements.backoffice.imports.references import References
-from agreements.backoffice.imports.results import ImportResult
+from agreements.backoffice.imports.results import ImportResult, RegistryRowResult, RowError
 from agreements.backoffice.imports.widgets import RelationField
 
 
 class NoDiff:
-    """Replaces django-import-export's Diff where nobody reads it (the command): saves two exports a row."""
+    """Replaces django-import-export's Diff where nobody reads it (the command): saves two exports a row.
 
-    def __init__(self, resource, instance, new):
+    Returned by the documented ``get_diff_class`` hook; it takes whatever arguments the library passes,
+    so a change to Diff's undocumented constructor cannot break it.
+    """
+
+    def __init__(self, *args, **kwargs):
         pass
 
-    def compare_with(self, resource, instance):
+    def compare_with(self, *args, **kwargs):
         pass
 
     def as_html(self):
@@ -41,20 +45,22 @@ class Stored(dict):
         return self
 
 
-class InstanceLoader(CachedInstanceLoader):
-    """Existing records of a file in one query, like CachedInstanceLoader, tolerating bad keys.
+class InstanceLoader(BaseInstanceLoader):
+    """Existing records of a file in one query, like the library's CachedInstanceLoader, tolerating bad keys.
 
-    The library's loader cleans every row's key before any row is imported, outside the per-row error
-    handling, so one unreadable key (a sector code «ZZ») would abort the import with a server error.
-    Here such a row is simply new, and importing it reports the bad cell.
+    Built on the documented ``BaseInstanceLoader`` (``__init__(resource, dataset)``, ``get_instance(row)``),
+    not on CachedInstanceLoader's attributes. The library's cached loader cleans every row's key before
+    any row is imported, outside the per-row error handling, so one unreadable key (a sector code «ZZ»)
+    would abort the import with a server error. Here such a row is simply new, and importing it reports
+    the bad cell.
     """
 
     def __init__(self, resource, dataset=None):
-        self.resource, self.dataset = resource, dataset
+        super().__init__(resource, dataset)
         self.pk_field = resource.fields[resource.get_import_id_fields()[0]]
         keys = {key for key in map(self.key, dataset.dict if dataset else ()) if key}
         field = self.pk_field.attribute
-        queryset = self.get_queryset().filter(**{f"{field}__in": keys}) if keys else []
+        queryset = resource.get_queryset().filter(**{f"{field}__in": keys}) if keys else []
         self.all_instances = {self.pk_field.get_value(instance): instance for instance in queryset}
         # The stored links, read now from the prefetched rows: django-import-export compares a row with
         # a deepcopy of its record, and deepcopying a queryset drops its results (a query per link set).
@@ -76,17 +82,7 @@ class InstanceLoader(CachedInstanceLoader):
         return self.all_instances.get(self.key(row))
 
 
-def header_key(value) -> str:
-    return name_key(cell_text(value).strip().rstrip("*:").strip())
-
-
-def _quoted_list(items, limit=8) -> str:
-    items = list(items)
-    shown = ", ".join(f"«{item}»" for item in items[:limit])
-    return shown + (f" и ещё {len(items) - limit}" if len(items) > limit else "")
-
-
-class RegistryResource(resources.ModelResource):
+class RegistryResource(ColumnHeaders, resources.ModelResource):
     """What every import of the registry shares.
 
     * headers: Russian column names, field names or English names, any case;
@@ -130,101 +126,28 @@ class RegistryResource(resources.ModelResource):
         self.same_titles = {}
         self.notes = []
         self.other_headers = {}  # pseudo-column -> the header it has in the file
+        self.file_errors = []  # what went wrong with the file as a whole (ImportResult.problems)
+        self.dry_run, self.writes_rows = False, True  # set by import_data
+
+    @property
+    def model(self):
+        """The model the Resource's ``Meta`` declares (read from our own declaration, not the library's)."""
+        return self.Meta.model
 
     @classmethod
     def get_result_class(cls):
         return ImportResult
 
+    @classmethod
+    def get_row_result_class(cls):
+        return RegistryRowResult
+
+    @classmethod
+    def get_error_result_class(cls):
+        return RowError
+
     def get_diff_class(self):
         return super().get_diff_class() if self.diff else NoDiff
-
-    # Headers
-
-    def header_aliases(self) -> dict[str, str]:
-        model = self._meta.model
-        aliases = {}
-        for name, field in self.fields.items():
-            spellings = [field.column_name, name, field.attribute, *self.extra_aliases.get(name, ())]
-            try:
-                model_field = model._meta.get_field(field.attribute)
-            except FieldDoesNotExist:
-                model_field = None
-            if model_field is not None and hasattr(model_field, "verbose_name"):
-                for language in ("ru", "en"):
-                    with translation.override(language):
-                        spellings.append(str(model_field.verbose_name))
-            for spelling in spellings:
-                if spelling:
-                    aliases.setdefault(header_key(spelling), field.column_name)
-        return aliases
-
-    def other_columns(self) -> dict[str, tuple[str | None, str]]:
-        """Headers that name no field but are known: header key → (pseudo-column, or ``None`` for
-        a column ignored, and the preview's note on it, with ``{header}`` and ``{letter}``)."""
-        return {}
-
-    def error_columns(self) -> dict[str, str]:
-        """Error keys (field and attribute names) to the column headers staff see."""
-        columns = dict(self.other_headers)
-        for name, field in self.fields.items():
-            columns[name] = field.column_name
-            if field.attribute:
-                columns.setdefault(field.attribute, field.column_name)
-        with translation.override("ru"):
-            for model_field in self._meta.model._meta.get_fields():
-                if hasattr(model_field, "verbose_name"):
-                    columns.setdefault(model_field.name, capfirst(str(model_field.verbose_name)))
-        return columns
-
-    def read_headers(self, dataset) -> list:
-        """The column of each header (``None`` for blank ones), or ImportFileError naming what is wrong."""
-        aliases, others = self.header_aliases(), self.other_columns()
-        columns, unknown, unnamed, repeated = [], [], [], []
-        self.other_headers = {}
-        for position, header in enumerate(dataset.headers or []):
-            letter = get_column_letter(position + 1)
-            column = None
-            if is_blank(header):
-                if any(not is_blank(values[position]) for values in dataset):
-                    unnamed.append(letter)
-            elif header_key(header) in others and header_key(header) not in aliases:
-                column, note = others[header_key(header)]
-                if column in self.other_headers:
-                    repeated.append(cell_text(header).strip())
-                    column = None
-                elif column:
-                    self.other_headers[column] = cell_text(header).strip()
-                self.notes.append(note.format(header=cell_text(header).strip(), letter=letter))
-            else:
-                column = aliases.get(header_key(header))
-                if column is None:
-                    unknown.append(f"«{cell_text(header).strip()}» ({letter})")
-                elif column in columns:
-                    repeated.append(column)
-                    column = None
-            columns.append(column)
-        problems = []
-        missing = [self.fields[name].column_name for name in self.required_columns]
-        missing = [column for column in missing if column not in columns]
-        if missing:
-            problems.append(f"В файле нет обязательных столбцов: {_quoted_list(missing)}.")
-        if unknown:
-            more = f" и ещё {len(unknown) - 5}" if len(unknown) > 5 else ""
-            problems.append(f"Неизвестные столбцы: {', '.join(unknown[:5])}{more}.")
-        if unnamed:
-            problems.append(
-                f"У столбцов {', '.join(unnamed[:5])} нет заголовка, но есть данные: "
-                "подпишите их или удалите."
-            )
-        if repeated:
-            problems.append(f"Столбцы повторяются: {_quoted_list(sorted(set(repeated)))}.")
-        if problems:
-            expected = _quoted_list([field.column_name for field in self.get_import_fields()], limit=30)
-            problems.append(
-                f"Первая строка должна содержать заголовки: {expected} (или имена полей, например title)."
-            )
-            raise ImportFileError(" ".join(problems))
-        return columns
 
     # The import workflow
 
@@ -238,6 +161,13 @@ class RegistryResource(resources.ModelResource):
         rollback_on_validation_errors=True,
         **kwargs,
     ):
+        # Whether rows reach the database: a real import, or a dry run inside a transaction that is
+        # rolled back (a dry run always is, where the database has transactions). Kept here rather
+        # than read from the library's private per-row helpers.
+        database = connections[router.db_for_write(self.model)]
+        self.dry_run = dry_run
+        self.writes_rows = not dry_run or bool(database.features.supports_transactions)
+        self.file_errors = []
         # Rolling back on validation errors too makes an import all-or-nothing.
         result = super().import_data(
             dataset,
@@ -252,6 +182,25 @@ class RegistryResource(resources.ModelResource):
         return result
 
     def before_import(self, dataset, **kwargs):
+        try:
+            self.read_dataset(dataset)
+        except Exception as exc:
+            self.file_errors.append(exc)  # ImportResult.problems() reports it; the library rolls back
+            raise
+
+    def after_import(self, dataset, result, **kwargs):
+        try:
+            self.finish_import(dataset, result, **kwargs)
+        except Exception as exc:
+            self.file_errors.append(exc)
+            raise
+
+    def finish_import(self, dataset, result, **kwargs):
+        """What an import does once every row is read: the library's after_import (it resets the id
+        sequences after new records), unless a Resource overrides this."""
+        super().after_import(dataset, result, **kwargs)
+
+    def read_dataset(self, dataset):
         """Rewrite the dataset: canonical headers, no blank rows, derived slugs; find duplicates."""
         self.refs.reset()
         self.file_rows, self.duplicates, self.derived = [], {}, set()
@@ -290,7 +239,7 @@ class RegistryResource(resources.ModelResource):
             return
         slug_column = self.fields["slug"].column_name
         source_column = self.fields[self.slug_from].column_name
-        max_length = self._meta.model._meta.get_field("slug").max_length
+        max_length = self.model._meta.get_field("slug").max_length
         for number, row in rows:
             if is_blank(row.get(slug_column)):
                 text = cell_text(row.get(source_column)).strip()
@@ -337,7 +286,7 @@ class RegistryResource(resources.ModelResource):
 
     def import_row(self, row, instance_loader, **kwargs):
         row_result = super().import_row(row, instance_loader, **kwargs)
-        number = kwargs.get("row_number")
+        number = kwargs.get("row_number")  # documented import_row keyword argument
         row_result.number = number
         row_result.file_row = self.file_rows[number - 1] if number and number <= len(self.file_rows) else None
         if self.progress:
@@ -357,7 +306,7 @@ class RegistryResource(resources.ModelResource):
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if (
             import_validation_errors
-            or not self._meta.skip_unchanged
+            or not getattr(self.Meta, "skip_unchanged", False)
             or original is None
             or original.pk is None
         ):
@@ -377,7 +326,7 @@ class RegistryResource(resources.ModelResource):
 
     def save_m2m(self, instance, row, **kwargs):
         super().save_m2m(instance, row, **kwargs)
-        if self._is_dry_run(kwargs) and not self._is_using_transactions(kwargs):
+        if not self.writes_rows:
             return
         pending = getattr(instance, "_import_relations", {})
         new = getattr(instance, "_import_is_new", False)

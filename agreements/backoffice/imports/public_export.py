@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from agreements.backoffice.imports.base import header_key
 from agreements.backoffice.imports.cells import cell_text
+from agreements.backoffice.imports.headers import header_key
 from agreements.public.downloads import exports
 
 

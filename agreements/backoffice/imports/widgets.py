@@ -50,16 +50,16 @@ class ChoiceWidget(widgets.Widget):
         self.choices = choices
         self.missing = missing  # the message for a blank cell, if a value is required
         self.blank = blank  # what a blank cell means otherwise (None: keep the current value)
-        self._lookup = None
+        self.choice_index = None
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
             if self.missing:
                 raise ValueError(self.missing)
             return self.blank
-        if self._lookup is None:
-            self._lookup = choice_lookup(self.choices)
-        found = self._lookup.get(name_key(value))
+        if self.choice_index is None:
+            self.choice_index = choice_lookup(self.choices)
+        found = self.choice_index.get(name_key(value))
         if found is None:
             allowed = ", ".join(f"«{label}»" for label in russian_labels(self.choices))
             raise ValueError(f"Неизвестное значение «{cell_text(value).strip()}». Допустимо: {allowed}.")
@@ -224,12 +224,12 @@ class PartiesWidget(widgets.Widget):
 
     def __init__(self):
         super().__init__(coerce_to_string=True)
-        self._roles = None
+        self.role_index = None
 
     def role(self, text, name):
-        if self._roles is None:
-            self._roles = choice_lookup(AgreementParty.Role)
-        role = self._roles.get(name_key(text))
+        if self.role_index is None:
+            self.role_index = choice_lookup(AgreementParty.Role)
+        role = self.role_index.get(name_key(text))
         if role is None:
             allowed = ", ".join(f"«{label}»" for label in russian_labels(AgreementParty.Role))
             raise NotFound(f"Неизвестная роль «{text}» у участника «{name}». Допустимо: {allowed}.")
@@ -285,10 +285,10 @@ class PartiesWidget(widgets.Widget):
         («принимающая сторона (власти)») may hold parentheses, so known roles and countries decide."""
         if not text.endswith(")"):
             return None
-        if self._roles is None:
-            self._roles = choice_lookup(AgreementParty.Role)
+        if self.role_index is None:
+            self.role_index = choice_lookup(AgreementParty.Role)
         head, comma, role_text = text[:-1].rpartition(", ")
-        role = self._roles.get(name_key(role_text))
+        role = self.role_index.get(name_key(role_text))
         if not comma or role is None:
             return None
         countries = self.refs.countries_index()
