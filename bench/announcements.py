@@ -239,17 +239,91 @@ def party_index_ms(texts: list[str]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def main():
+# How the reader came to read the corpus as it does: each group's first read, before the reader was
+# changed for it, is the only honest measure of unseen text, so the history stays in the report.
+FIRST_READS = [
+    "The development texts' first reads, before the reader was improved on them: 01–05 titles 22/23, "
+    "countries 22/23, sectors 17/23, figures 9/11, every other field 23/23 (then: nested quotes, figures "
+    "named by the nearest word, no country from «долларов США», six sector keywords); 06–07, written "
+    "as held-out texts after that, titles 8/9, sectors 5/9, every other field 9/9 (then: keyword stems, "
+    "«акимат города Шымкент» → «города Шымкента»). 08–09, written after that, first read: regions 8/9 "
+    "(«Атырауской области» unknown to pymorphy: places are now also found by Snowball stems), "
+    "sectors 3/9 (precision 75%, recall 33%), every other field and figure right; no sector keyword "
+    "was added for them, so their sectors row measures the keyword table on unseen text.",
+    "",
+    "Real-news texts (real_01–09, each reworded from the facts of published news, sources in "
+    "`bench/announcements/SOURCES.md`; real_01 names no document a reader could file, only forum "
+    "figures), first read before any reader change: documents 12 of 15 (precision 100%, recall 80%: "
+    "two «протокол о намерениях» and a «план мероприятий (дорожная карта)» not seen as documents), "
+    "figures 2/6, and of the 12 found: kind 11/12, title 8/12, parties 8/12 (precision 81%, recall 74%), "
+    "legal_form 11/12, country 7/12, regions 11/12, countries 11/12, sectors 7/12 (recall 45%), amount "
+    "12/12. Counted over the 15 expected documents (a missed document has every field wrong): kind 11/15 "
+    "(73%), parties 8/15 (53%), regions 11/15 (73%), amount 12/15 (80%) — the 80% target held for "
+    "amount only. Then, general rules only: «протокол», «план мероприятий», «дорожная карта» are "
+    "documents of kind «другое»; «о межрегиональном сотрудничестве и промышленной кооперации между» "
+    "(an adjective before the kind noun, the rest of the «о …» phrase before «между»); a party may open "
+    "with an adjective («иранской компанией «…»»); a plural unnamed group («российскими инвесторами») "
+    "is no party; a party that is a whole region («Республикой Татарстан») gets its country; "
+    "«N межрегиональных и коммерческих документов», «общей стоимостью», and money right "
+    "after the forum's count of documents («11 меморандумов … на сумму …») is the total; six sector "
+    "keywords (селитра, карбамид, говядина, нефтепродукт, онкологический, марганец), so the real "
+    "group's sectors row is no longer unseen text. Three expected answers were corrected after the first "
+    "read, to conventions the seed already fixed, not to the reader: RU in a document's countries for "
+    "«поставке в Российскую Федерацию» (the seed lists RU and KZ there too), titles keep the reader's "
+    "capitalised «Управлением» and the text's «иранской компанией». Found = expected now, so the "
+    "table's «fields right» is also the share of the expected documents; this group was tuned on, so "
+    "it no longer measures unseen text.",
+    "",
+    "Real-news texts real_10–16 were written after that, from further news items, as a held-out set. "
+    "First read, before any reader change for them: documents 7 of 8 expected, 4 not expected "
+    "(precision 64%, recall 88%; headlines «Алтайский край и ВКО подписали протокол …» and «В Астрахани "
+    "подписано соглашение …» read as documents besides the body's, «Меморандум опирается на договоры "
+    "…» read as one, «протокол о пунктах пропуска …» with no parties got its subject as a party); of "
+    "the 7 found: title 5/7, parties 5/7, country 5/7, regions 6/7 (the zone «Алтай» read as the "
+    "Altai Republic), every other field right, figures 1/1. Over the 8 expected documents: kind 7/8 "
+    "(88%), parties 5/8 (62%: «аким … и губернатор … подписали протокол … между акиматом … и "
+    "Правительством …» took the officials, not the bodies after «между»), regions 6/8 (75%), amount "
+    "7/8 (88%). Then, general rules again: the first line, when not a list item, is a headline and "
+    "is read only if the body names no document; a kind word followed by a verb («Меморандум "
+    "опирается …») refers back to a document, it names none; a top-level «между» later in the phrase "
+    "(«протокол по реализации соглашения о … между …») introduces the parties, also after «… "
+    "подписали»; a line may open with its subject when it names no parties; a place that is a whole "
+    "«…» name («зоны «Алтай»») is not read as a region. After them every field of real_10–16 is right; "
+    "the seed, development and held-out groups did not change. real_10–16 are now "
+    "tuned on too: a next held-out set is the honest measure.",
+    "",
+    "Real-news texts real_17–20, written last from four more news items, first read with the reader "
+    "as it was after real_10–16 (this is the held-out measure): documents 4 of 4, figures 0/1 (the "
+    "stock of 28 thousand companies missed, the 4,000 opened in 2023 taken; «общий объем инвестиций» "
+    "of two plants proposed as a forum total); kind 4/4, parties 2/4 (50%: «на 2025–2027 годы» read "
+    "into the last party's name), regions 3/4 (75%: «Атырауской областью на …» as a party not placed), "
+    "amount 4/4, sectors 3/4 («подготовке кадров» not a keyword). Then two general rules: «на/до "
+    "<year(s)> год…» ends the parties; a party that is a whole region takes the reference name "
+    "(«Атырауской областью» → «Атырауская область», not pymorphy's «Атырауска»). After them every "
+    "target field of real_17–20 is right too, so every group below is now tuned on; the first reads "
+    "above are the only held-out measures.",
+    "",
+]
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    setup()
-    import json
+    return parser.parse_args()
 
+
+def warmed_reader():
+    """The reader after its first call, and that call's milliseconds (the dictionary's loading)."""
     started = time.perf_counter()
     read = reader()
     read("- меморандум между ТОО «А» и ООО «Б» о строительстве завода.\nТекст на русском языке о форуме.")
-    cold_ms = (time.perf_counter() - started) * 1000
+    return read, (time.perf_counter() - started) * 1000
+
+
+def scored_corpus(read) -> tuple[dict, dict]:
+    """Every corpus text read and compared with its .json: scores and text counts per group."""
+    import json
+
     groups = {group: Score() for group in GROUPS}
     counts = dict.fromkeys(GROUPS, 0)
     for path in sorted(CORPUS.glob("*.txt")):
@@ -257,6 +331,10 @@ def main():
         group = group_of(path.name)
         counts[group] += 1
         compare(groups[group], path.stem, read_or_nothing(read, path), expected)
+    return groups, counts
+
+
+def report(read, groups: dict, counts: dict, cold_ms: float) -> str:
     lines = [
         "## Announcement reader (issue #12)",
         "",
@@ -265,67 +343,7 @@ def main():
         "items (a region, a sector, a party's legal form); «fields right» counts documents whose field is "
         "exactly right (an empty field expected and proposed counts as right).",
         "",
-        "The development texts' first reads, before the reader was improved on them: 01–05 titles 22/23, "
-        "countries 22/23, sectors 17/23, figures 9/11, every other field 23/23 (then: nested quotes, figures "
-        "named by the nearest word, no country from «долларов США», six sector keywords); 06–07, written "
-        "as held-out texts after that, titles 8/9, sectors 5/9, every other field 9/9 (then: keyword stems, "
-        "«акимат города Шымкент» → «города Шымкента»). 08–09, written after that, first read: regions 8/9 "
-        "(«Атырауской области» unknown to pymorphy: places are now also found by Snowball stems), "
-        "sectors 3/9 (precision 75%, recall 33%), every other field and figure right; no sector keyword "
-        "was added for them, so their sectors row measures the keyword table on unseen text.",
-        "",
-        "Real-news texts (real_01–09, each reworded from the facts of published news, sources in "
-        "`bench/announcements/SOURCES.md`; real_01 names no document a reader could file, only forum "
-        "figures), first read before any reader change: documents 12 of 15 (precision 100%, recall 80%: "
-        "two «протокол о намерениях» and a «план мероприятий (дорожная карта)» not seen as documents), "
-        "figures 2/6, and of the 12 found: kind 11/12, title 8/12, parties 8/12 (precision 81%, recall 74%), "
-        "legal_form 11/12, country 7/12, regions 11/12, countries 11/12, sectors 7/12 (recall 45%), amount "
-        "12/12. Counted over the 15 expected documents (a missed document has every field wrong): kind 11/15 "
-        "(73%), parties 8/15 (53%), regions 11/15 (73%), amount 12/15 (80%) — the 80% target held for "
-        "amount only. Then, general rules only: «протокол», «план мероприятий», «дорожная карта» are "
-        "documents of kind «другое»; «о межрегиональном сотрудничестве и промышленной кооперации между» "
-        "(an adjective before the kind noun, the rest of the «о …» phrase before «между»); a party may open "
-        "with an adjective («иранской компанией «…»»); a plural unnamed group («российскими инвесторами») "
-        "is no party; a party that is a whole region («Республикой Татарстан») gets its country; "
-        "«N межрегиональных и коммерческих документов», «общей стоимостью», and money right "
-        "after the forum's count of documents («11 меморандумов … на сумму …») is the total; six sector "
-        "keywords (селитра, карбамид, говядина, нефтепродукт, онкологический, марганец), so the real "
-        "group's sectors row is no longer unseen text. Three expected answers were corrected after the first "
-        "read, to conventions the seed already fixed, not to the reader: RU in a document's countries for "
-        "«поставке в Российскую Федерацию» (the seed lists RU and KZ there too), titles keep the reader's "
-        "capitalised «Управлением» and the text's «иранской компанией». Found = expected now, so the "
-        "table's «fields right» is also the share of the expected documents; this group was tuned on, so "
-        "it no longer measures unseen text.",
-        "",
-        "Real-news texts real_10–16 were written after that, from further news items, as a held-out set. "
-        "First read, before any reader change for them: documents 7 of 8 expected, 4 not expected "
-        "(precision 64%, recall 88%; headlines «Алтайский край и ВКО подписали протокол …» and «В Астрахани "
-        "подписано соглашение …» read as documents besides the body's, «Меморандум опирается на договоры "
-        "…» read as one, «протокол о пунктах пропуска …» with no parties got its subject as a party); of "
-        "the 7 found: title 5/7, parties 5/7, country 5/7, regions 6/7 (the zone «Алтай» read as the "
-        "Altai Republic), every other field right, figures 1/1. Over the 8 expected documents: kind 7/8 "
-        "(88%), parties 5/8 (62%: «аким … и губернатор … подписали протокол … между акиматом … и "
-        "Правительством …» took the officials, not the bodies after «между»), regions 6/8 (75%), amount "
-        "7/8 (88%). Then, general rules again: the first line, when not a list item, is a headline and "
-        "is read only if the body names no document; a kind word followed by a verb («Меморандум "
-        "опирается …») refers back to a document, it names none; a top-level «между» later in the phrase "
-        "(«протокол по реализации соглашения о … между …») introduces the parties, also after «… "
-        "подписали»; a line may open with its subject when it names no parties; a place that is a whole "
-        "«…» name («зоны «Алтай»») is not read as a region. After them every field of real_10–16 is right; "
-        "the seed, development and held-out groups did not change. real_10–16 are now "
-        "tuned on too: a next held-out set is the honest measure.",
-        "",
-        "Real-news texts real_17–20, written last from four more news items, first read with the reader "
-        "as it was after real_10–16 (this is the held-out measure): documents 4 of 4, figures 0/1 (the "
-        "stock of 28 thousand companies missed, the 4,000 opened in 2023 taken; «общий объем инвестиций» "
-        "of two plants proposed as a forum total); kind 4/4, parties 2/4 (50%: «на 2025–2027 годы» read "
-        "into the last party's name), regions 3/4 (75%: «Атырауской областью на …» as a party not placed), "
-        "amount 4/4, sectors 3/4 («подготовке кадров» not a keyword). Then two general rules: «на/до "
-        "<year(s)> год…» ends the parties; a party that is a whole region takes the reference name "
-        "(«Атырауской областью» → «Атырауская область», not pymorphy's «Атырауска»). After them every "
-        "target field of real_17–20 is right too, so every group below is now tuned on; the first reads "
-        "above are the only held-out measures.",
-        "",
+        *FIRST_READS,
     ]
     for group, title in GROUPS.items():
         lines += [*table(f"{title} ({counts[group]} texts)", groups[group]), ""]
@@ -337,10 +355,18 @@ def main():
         "",
         *[f"- {miss}" for score in groups.values() for miss in score.misses],
     ]
-    report = "\n".join(lines)
-    print(report)
+    return "\n".join(lines)
+
+
+def main():
+    args = parse_args()
+    setup()
+    read, cold_ms = warmed_reader()
+    groups, counts = scored_corpus(read)
+    text = report(read, groups, counts, cold_ms)
+    print(text)
     if not args.no_write:
-        replace_section("announcements", report)
+        replace_section("announcements", text)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ def timed(client, path: str, cold: bool, repeats: int) -> tuple[list[float], int
     return runs, queries, status
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -92,17 +92,19 @@ def main() -> None:
     parser.add_argument("--database", default="registry_api_bench")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--write", action="store_true", help="replace the API section of bench/RESULTS.md")
-    args = parser.parse_args()
-    setup(args.database)
+    return parser.parse_args()
 
-    from django.db import connection
-    from django.test import Client
 
+def index_build_seconds() -> float:
     from agreements.public.listing.facets import FacetIndex
 
     started = time.perf_counter()
     FacetIndex()
-    index_seconds = time.perf_counter() - started
+    return time.perf_counter() - started
+
+
+def checked_parameters(args: argparse.Namespace) -> dict:
+    """parameters(), once the database is known to hold --agreements; notes how many are published."""
     from agreements.models import Agreement
 
     found = parameters()  # builds this process's index too
@@ -110,15 +112,21 @@ def main() -> None:
     if total != args.agreements:
         sys.exit(f"the database holds {total} agreements, not {args.agreements}")
     args.published = found["size"]
-    from agreements.models import Forum, Party
+    return found
 
-    records = {
+
+def first_records() -> dict:
+    from agreements.models import Agreement, Forum, Party
+
+    return {
         "party": Party.objects.public().order_by("pk").values_list("slug", flat=True).first(),
         "forum": Forum.objects.public().order_by("pk").values_list("slug", flat=True).first(),
         "agreement": Agreement.objects.public().order_by("pk").values_list("slug", flat=True).first(),
     }
-    region, section = found["region"], found["section"]
-    paths = {
+
+
+def request_paths(region: str, section: str, records: dict) -> dict:
+    return {
         "two filters + facets": f"/api/agreements/?region={region}&sector={section}&facets=1",
         "two filters + facets, page 5": f"/api/agreements/?region={region}&sector={section}&facets=1&page=5",
         "two filters, sort=title, 100 per page": f"/api/agreements/?region={region}&sector={section}"
@@ -134,12 +142,14 @@ def main() -> None:
         "regions": "/api/regions/",
         "an agreement": f"/api/agreements/{records['agreement']}/",
     }
-    client = Client()
+
+
+def measure_paths(client, paths: dict, repeats: int) -> list[tuple]:
     rows = []
     for name, path in paths.items():
         client.get(path)  # reference codes, templates
-        cold, queries, status = timed(client, path, cold=True, repeats=args.repeats)
-        warm, warm_queries, _status = timed(client, path, cold=False, repeats=args.repeats)
+        cold, queries, status = timed(client, path, cold=True, repeats=repeats)
+        warm, warm_queries, _status = timed(client, path, cold=False, repeats=repeats)
         rows.append(
             (name, path, status, statistics.median(cold), statistics.median(warm), queries, warm_queries)
         )
@@ -147,16 +157,37 @@ def main() -> None:
             f"{name:40} {status} cold {statistics.median(cold):7.1f} ms"
             f"  warm {statistics.median(warm):6.1f} ms  queries {queries}/{warm_queries}"
         )
-    path = paths["two filters + facets"]
+    return rows
+
+
+def revalidation_ms(client, path: str, repeats: int) -> float:
+    """The median of repeats carrying the answer's ETag in If-None-Match."""
     etag = client.get(path)["ETag"]
     client.defaults["HTTP_IF_NONE_MATCH"] = etag
-    revalidated, queries304, status304 = timed(client, path, cold=False, repeats=args.repeats)
+    revalidated, queries304, status304 = timed(client, path, cold=False, repeats=repeats)
     del client.defaults["HTTP_IF_NONE_MATCH"]
     print(
         f"304 revalidation: {statistics.median(revalidated):.1f} ms, status {status304}, queries {queries304}"
     )
+    return statistics.median(revalidated)
+
+
+def main() -> None:
+    args = parse_args()
+    setup(args.database)
+
+    from django.db import connection
+    from django.test import Client
+
+    index_seconds = index_build_seconds()
+    found = checked_parameters(args)
+    region, section = found["region"], found["section"]
+    paths = request_paths(region, section, first_records())
+    client = Client()
+    rows = measure_paths(client, paths, args.repeats)
+    revalidated = revalidation_ms(client, paths["two filters + facets"], args.repeats)
     if args.write:
-        write(rows, args, region, section, index_seconds, statistics.median(revalidated), connection.vendor)
+        write(rows, args, region, section, index_seconds, revalidated, connection.vendor)
 
 
 def write(rows, args, region, section, index_seconds, revalidated_ms, vendor) -> None:

@@ -9,7 +9,7 @@ The database must already hold the demo data (``DATABASE_URL=… manage.py gener
 (Django's test client, DEBUG off), as bench/run.py measures the page: **cold** empties the
 per-filter caches before each request (every facet counted, the overview drawn, the page
 rendered; the facet index is kept), **warm** repeats the same URL. Each page is measured with the
-overview and with it switched off (``views.listing_overview`` / ``views.home_overview`` returning
+overview and with it switched off (``fragments.listing_overview`` / ``fragments.home_overview`` returning
 nothing), the two interleaved request by request so that the machine's load falls on both alike.
 Page weight: the HTML as served, its inline SVG, the stylesheet and the script, raw and gzipped
 (level 6, what a proxy or whitenoise's precompressed files give).
@@ -66,7 +66,7 @@ def interleaved(client, path: str, cold: bool, repeats: int, switch) -> dict:
     return {variant: (statistics.median(runs), queries[variant]) for variant, runs in found.items()}
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -76,30 +76,39 @@ def main() -> None:
     parser.add_argument(
         "--write", action="store_true", help="replace the overview section of bench/RESULTS.md"
     )
-    args = parser.parse_args()
-    setup(args.database)
+    return parser.parse_args()
 
-    from django.test import Client
 
+def check_size(agreements: int) -> None:
     from agreements.models import Agreement
-    from agreements.public import views
-    from agreements.public.listing.facets import current_index
 
     total = Agreement.objects.count()
-    if total != args.agreements:
-        sys.exit(f"the database holds {total} agreements, not {args.agreements}")
-    index = current_index()
-    region = max(
+    if total != agreements:
+        sys.exit(f"the database holds {total} agreements, not {agreements}")
+
+
+def commonest_kz_region(index) -> str:
+    return max(
         (code for code in index.bits["region"] if code.startswith("KZ-")),
         key=lambda code: len(index.bits["region"][code]),
     )
-    originals = {"listing_overview": views.listing_overview, "home_overview": views.home_overview}
+
+
+def overview_switch():
+    """A function turning the overview on or off: off, the views draw nothing in its place."""
+    from agreements.public.listing import fragments
+
+    originals = {"listing_overview": fragments.listing_overview, "home_overview": fragments.home_overview}
 
     def switch(on: bool) -> None:
-        views.listing_overview = originals["listing_overview"] if on else (lambda counts, filters: "")
-        views.home_overview = originals["home_overview"] if on else (lambda: "")
+        fragments.listing_overview = originals["listing_overview"] if on else (lambda counts, filters: "")
+        fragments.home_overview = originals["home_overview"] if on else (lambda: "")
 
-    paths = {
+    return switch
+
+
+def page_paths(region: str) -> dict:
+    return {
         "home": "/",
         "unfiltered": "/agreements/",
         "region": f"/agreements/?region={region}",
@@ -107,13 +116,15 @@ def main() -> None:
         "search": "/agreements/?q=удобрений",
         "deep page": f"/agreements/?region={region}&page=150",
     }
-    client = Client()
+
+
+def measure_pages(client, paths: dict, repeats: int, switch) -> dict:
     timings = {}
     for name, path in paths.items():
         client.get(path)  # templates, reference codes
         timings[name] = {
-            "cold": interleaved(client, path, True, args.repeats, switch),
-            "warm": interleaved(client, path, False, args.repeats, switch),
+            "cold": interleaved(client, path, True, repeats, switch),
+            "warm": interleaved(client, path, False, repeats, switch),
         }
         cold, warm = timings[name]["cold"], timings[name]["warm"]
         print(
@@ -121,6 +132,10 @@ def main() -> None:
             f"  warm {warm['with'][0]:5.1f} ({warm['without'][0]:5.1f})"
             f"  queries {cold['with'][1]} ({cold['without'][1]})"
         )
+    return timings
+
+
+def page_weights(client, paths: dict, region: str) -> dict:
     from django.core.cache import caches
 
     for alias in ("default", "pages"):
@@ -134,6 +149,24 @@ def main() -> None:
         print(
             page, {name: f"{raw / 1024:.1f}/{packed / 1024:.1f} KB" for name, (raw, packed) in sizes.items()}
         )
+    return weights
+
+
+def main() -> None:
+    args = parse_args()
+    setup(args.database)
+
+    from django.test import Client
+
+    from agreements.public.listing.facets import current_index
+
+    check_size(args.agreements)
+    index = current_index()
+    region = commonest_kz_region(index)
+    paths = page_paths(region)
+    client = Client()
+    timings = measure_pages(client, paths, args.repeats, overview_switch())
+    weights = page_weights(client, paths, region)
     load = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
     print(load)
     if args.write:

@@ -69,7 +69,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -86,13 +86,11 @@ def main() -> int:
     parser.add_argument("--page-timeout", type=float, default=5)
     parser.add_argument("--max-time", type=float, default=120, help="curl --max-time per download")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for gunicorn, repeatable")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    url = prepare_database(OUT / "slow_clients.sqlite3", args.agreements)
-    port = free_port()
-    base = f"http://{HOST}:{port}"
-    env = {
+
+def server_env(args: argparse.Namespace, url: str, port: int) -> dict:
+    return {
         **os.environ,
         "DATABASE_URL": url,
         "DEBUG": "0",
@@ -106,97 +104,140 @@ def main() -> int:
         "EXPORTS_LOCK_DIR": str(OUT / f"export-slots-{port}"),
         **dict(item.split("=", 1) for item in args.env),
     }
-    if not (args.root / "staticfiles" / "staticfiles.json").exists():  # DEBUG=0 serves the manifest's files
+
+
+def collect_static(root: Path, env: dict) -> None:
+    if not (root / "staticfiles" / "staticfiles.json").exists():  # DEBUG=0 serves the manifest's files
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-            cwd=args.root, env=env, check=True, timeout=300,
+            cwd=root, env=env, check=True, timeout=300,
         )  # fmt: skip
-    log = open(OUT / "slow_clients-gunicorn.log", "w")  # noqa: SIM115 - closed in finally
-    server = subprocess.Popen(
+
+
+def start_gunicorn(root: Path, env: dict, log) -> subprocess.Popen:
+    return subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "registry.wsgi"],
-        cwd=args.root, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    downloads = []
-    try:
-        deadline = time.monotonic() + 60
-        while curl("-o", "/dev/null", "-w", "%{http_code}", f"{base}/healthz", timeout=5).stdout != "200":
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start; see bench/out/slow_clients-gunicorn.log")
-            time.sleep(0.3)
-        export = f"{base}/agreements/export.csv"
-        full = curl(
-            "-o", "/dev/null", "-w", "%{http_code} %{size_download} %{time_total}", export, timeout=120
-        )
-        full_status, full_size, full_time = full.stdout.split()
-        head = curl("-I", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", export, timeout=120)
-        head_status, head_time = head.stdout.split()
-        for page in range(1, 4):  # warm every worker's facet index and caches a little
-            curl("-o", "/dev/null", f"{base}/agreements/?page={page}", timeout=30)
 
-        started = time.monotonic()
-        for n in range(args.downloads):
-            downloads.append(
-                subprocess.Popen(
-                    [
-                        "curl",
-                        "-sS",
-                        "--noproxy",
-                        "*",
-                        "--limit-rate",
-                        args.rate,
-                        "--max-time",
-                        str(args.max_time),
-                        "-o",
-                        str(OUT / f"slow-{n}.csv"),
-                        "-w",
-                        "%{http_code} %{size_download} %{speed_download}",
-                        export,
-                    ],
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
+
+def wait_until_up(server: subprocess.Popen, base: str) -> None:
+    deadline = time.monotonic() + 60
+    while curl("-o", "/dev/null", "-w", "%{http_code}", f"{base}/healthz", timeout=5).stdout != "200":
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("gunicorn did not start; see bench/out/slow_clients-gunicorn.log")
+        time.sleep(0.3)
+
+
+def full_speed(export: str) -> dict:
+    """The export downloaded alone at full speed, and its HEAD: what the slow downloads compare with."""
+    full = curl("-o", "/dev/null", "-w", "%{http_code} %{size_download} %{time_total}", export, timeout=120)
+    full_status, full_size, full_time = full.stdout.split()
+    head = curl("-I", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", export, timeout=120)
+    head_status, head_time = head.stdout.split()
+    return {
+        "status": full_status,
+        "size": full_size,
+        "time": full_time,
+        "head_status": head_status,
+        "head_time": head_time,
+    }
+
+
+def warm(base: str) -> None:
+    for page in range(1, 4):  # warm every worker's facet index and caches a little
+        curl("-o", "/dev/null", f"{base}/agreements/?page={page}", timeout=30)
+
+
+def start_downloads(args: argparse.Namespace, export: str, downloads: list) -> None:
+    """Into ``downloads`` as each starts, so that the caller's cleanup finds every one."""
+    for n in range(args.downloads):
+        downloads.append(
+            subprocess.Popen(
+                [
+                    "curl",
+                    "-sS",
+                    "--noproxy",
+                    "*",
+                    "--limit-rate",
+                    args.rate,
+                    "--max-time",
+                    str(args.max_time),
+                    "-o",
+                    str(OUT / f"slow-{n}.csv"),
+                    "-w",
+                    "%{http_code} %{size_download} %{speed_download}",
+                    export,
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
-        time.sleep(1)  # let the downloads take their workers/threads
-        latencies, failures, statuses = [], 0, {}
-        page = 0
-        while time.monotonic() - started < args.duration:
-            page += 1
-            result = curl(
-                "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "--max-time", str(args.page_timeout),
-                f"{base}/agreements/?page={page % 20 + 1}", timeout=args.page_timeout,
-            )  # fmt: skip
-            code, seconds = ([*result.stdout.split(), "000", "0"])[:2]
-            statuses[code] = statuses.get(code, 0) + 1
-            if result.returncode == 0 and code == "200":
-                latencies.append(float(seconds) * 1000)
-            else:
-                failures += 1
-            time.sleep(args.interval)
-        results = []
-        for process in downloads:
-            stdout, stderr = process.communicate(timeout=args.max_time + 30)
-            code, size, speed = ([*stdout.split(), "000", "0", "0"])[:3]
-            error = (stderr.strip().splitlines() or [""])[-1]
-            results.append((process.returncode, code, int(size), float(speed), error))
-        elapsed = time.monotonic() - started
-    finally:
-        for process in downloads:
-            if process.poll() is None:
-                process.kill()
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        )
 
-    config = ", ".join(args.env) or "defaults"
-    print(f"## slow clients: {args.root} (gunicorn.conf.py; WEB_CONCURRENCY={args.workers}, "
-          f"GUNICORN_TIMEOUT={args.timeout}; {config})")  # fmt: skip
-    print(f"- data: {args.agreements} agreements; export.csv at full speed: HTTP {full_status}, "
-          f"{int(full_size) / 1e6:.2f} MB in {float(full_time):.2f} s; HEAD: HTTP {head_status} "
-          f"in {float(head_time) * 1000:.0f} ms")  # fmt: skip
+
+def request_listing(args: argparse.Namespace, base: str, started: float) -> tuple[list, int, dict]:
+    """Listing pages every --interval until --duration has passed: latencies (ms), failures, statuses."""
+    latencies, failures, statuses = [], 0, {}
+    page = 0
+    while time.monotonic() - started < args.duration:
+        page += 1
+        result = curl(
+            "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "--max-time", str(args.page_timeout),
+            f"{base}/agreements/?page={page % 20 + 1}", timeout=args.page_timeout,
+        )  # fmt: skip
+        code, seconds = ([*result.stdout.split(), "000", "0"])[:2]
+        statuses[code] = statuses.get(code, 0) + 1
+        if result.returncode == 0 and code == "200":
+            latencies.append(float(seconds) * 1000)
+        else:
+            failures += 1
+        time.sleep(args.interval)
+    return latencies, failures, statuses
+
+
+def finished_downloads(downloads: list, max_time: float) -> list[tuple]:
+    results = []
+    for process in downloads:
+        stdout, stderr = process.communicate(timeout=max_time + 30)
+        code, size, speed = ([*stdout.split(), "000", "0", "0"])[:3]
+        error = (stderr.strip().splitlines() or [""])[-1]
+        results.append((process.returncode, code, int(size), float(speed), error))
+    return results
+
+
+def stop(server: subprocess.Popen, downloads: list) -> None:
+    for process in downloads:
+        if process.poll() is None:
+            process.kill()
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def measure(args: argparse.Namespace, server: subprocess.Popen, base: str, downloads: list) -> dict:
+    wait_until_up(server, base)
+    export = f"{base}/agreements/export.csv"
+    baseline = full_speed(export)
+    warm(base)
+    started = time.monotonic()
+    start_downloads(args, export, downloads)
+    time.sleep(1)  # let the downloads take their workers/threads
+    latencies, failures, statuses = request_listing(args, base, started)
+    results = finished_downloads(downloads, args.max_time)
+    return {
+        "full": baseline,
+        "latencies": latencies,
+        "failures": failures,
+        "statuses": statuses,
+        "results": results,
+        "elapsed": time.monotonic() - started,
+    }
+
+
+def report_listing(args: argparse.Namespace, latencies: list, failures: int, statuses: dict) -> None:
     total = len(latencies) + failures
     if latencies:
         print(f"- listing during {args.downloads} downloads at {args.rate}/s: {total} requests, "
@@ -206,13 +247,41 @@ def main() -> int:
     else:
         print(f"- listing during {args.downloads} downloads at {args.rate}/s: {total} requests, all "
               f"failed/timed out (>{args.page_timeout:g} s), statuses {statuses}")  # fmt: skip
-    print(f"- downloads (run took {elapsed:.0f} s):")
-    for n, (exit_code, code, size, speed, error) in enumerate(results):
-        share = 100 * size / int(full_size)
+
+
+def report(args: argparse.Namespace, measured: dict) -> None:
+    full = measured["full"]
+    config = ", ".join(args.env) or "defaults"
+    print(f"## slow clients: {args.root} (gunicorn.conf.py; WEB_CONCURRENCY={args.workers}, "
+          f"GUNICORN_TIMEOUT={args.timeout}; {config})")  # fmt: skip
+    print(f"- data: {args.agreements} agreements; export.csv at full speed: HTTP {full['status']}, "
+          f"{int(full['size']) / 1e6:.2f} MB in {float(full['time']):.2f} s; "
+          f"HEAD: HTTP {full['head_status']} in {float(full['head_time']) * 1000:.0f} ms")  # fmt: skip
+    report_listing(args, measured["latencies"], measured["failures"], measured["statuses"])
+    print(f"- downloads (run took {measured['elapsed']:.0f} s):")
+    for n, (exit_code, code, size, speed, error) in enumerate(measured["results"]):
+        share = 100 * size / int(full["size"])
         print(
             f"  - #{n}: curl exit {exit_code}, HTTP {code}, {size / 1e6:.2f} MB ({share:.0f} %) at "
             f"{speed / 1e3:.0f} kB/s {error}".rstrip()
         )
+
+
+def main() -> int:
+    args = parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    url = prepare_database(OUT / "slow_clients.sqlite3", args.agreements)
+    port = free_port()
+    env = server_env(args, url, port)
+    collect_static(args.root, env)
+    downloads = []
+    with open(OUT / "slow_clients-gunicorn.log", "w") as log:
+        server = start_gunicorn(args.root, env, log)
+        try:
+            measured = measure(args, server, f"http://{HOST}:{port}", downloads)
+        finally:
+            stop(server, downloads)
+    report(args, measured)
     return 0
 
 

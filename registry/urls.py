@@ -37,4 +37,4 @@ urlpatterns += [
 urlpatterns += i18n_patterns(path("", include("agreements.public.urls")), prefix_default_language=False)
 
 # A 404 under /api/ is JSON (agreements.api), elsewhere Django's page (templates/404.html).
-handler404 = "agreements.public.api.views.not_found"
+handler404 = "agreements.public.api.base.not_found"

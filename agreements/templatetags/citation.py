@@ -52,7 +52,23 @@ def organization(link, request) -> dict:
 
 def json_ld(agreement, request) -> dict:
     links = list(agreement.party_links.all())
-    described = {
+    described = creative_work(agreement, links, request)
+    # Keys a record may lack are left out rather than given as null.
+    optional = {
+        "description": agreement.subject,
+        "dateCreated": agreement.signed_on.isoformat() if agreement.signed_on else None,
+        "funder": funders(links, request),
+        "spatialCoverage": places(agreement),
+        "about": sectors(agreement),
+        "funding": funding(agreement),
+        "isBasedOn": based_on(agreement),
+    }
+    described.update({key: value for key, value in optional.items() if value})
+    return described
+
+
+def creative_work(agreement, links, request) -> dict:
+    return {
         "@context": "https://schema.org",
         "@type": "CreativeWork",
         "@id": request.build_absolute_uri(agreement.get_absolute_url()),
@@ -72,14 +88,14 @@ def json_ld(agreement, request) -> dict:
             "url": request.build_absolute_uri("/"),
         },
     }
-    if agreement.subject:
-        described["description"] = agreement.subject
-    if agreement.signed_on:
-        described["dateCreated"] = agreement.signed_on.isoformat()
-    funders = [organization(link, request) for link in links if link.role == link.Role.FINANCIER]
-    if funders:
-        described["funder"] = funders
-    places = [
+
+
+def funders(links, request) -> list[dict]:
+    return [organization(link, request) for link in links if link.role == link.Role.FINANCIER]
+
+
+def places(agreement) -> list[dict]:
+    regions = [
         {
             "@type": "AdministrativeArea",
             "name": region.name,
@@ -92,37 +108,48 @@ def json_ld(agreement, request) -> dict:
         }
         for region in agreement.regions.all()
     ]
-    places += [{"@type": "Country", "name": c.name, "identifier": c.code} for c in agreement.countries.all()]
-    if places:
-        described["spatialCoverage"] = places
-    sectors = [
+    countries = [
+        {"@type": "Country", "name": c.name, "identifier": c.code} for c in agreement.countries.all()
+    ]
+    return regions + countries
+
+
+def sectors(agreement) -> list[dict]:
+    return [
         {"@type": "DefinedTerm", "termCode": sector.code, "name": sector.name, "inDefinedTermSet": NACE}
         for sector in agreement.sectors.all()
     ]
-    if sectors:
-        described["about"] = sectors
-    if agreement.amount is not None:
-        described["funding"] = {
-            "@type": "Grant",
-            "amount": {
-                "@type": "MonetaryAmount",
-                "value": str(agreement.amount),
-                "currency": agreement.currency,
-            },
-        }
-    if agreement.source_id or agreement.source_link:
-        source = {"@type": "CreativeWork"}
-        if agreement.source_id:
-            source["name"] = agreement.source.title
-            if agreement.source.publisher:
-                source["publisher"] = {"@type": "Organization", "name": agreement.source.publisher}
-            if agreement.source.published_on:
-                source["datePublished"] = agreement.source.published_on.isoformat()
-        if agreement.source_link:
-            source["url"] = agreement.source_link
-        if agreement.source_quote:
-            source["text"] = agreement.source_quote
-        described["isBasedOn"] = source
+
+
+def funding(agreement) -> dict | None:
+    if agreement.amount is None:
+        return None
+    return {
+        "@type": "Grant",
+        "amount": {"@type": "MonetaryAmount", "value": str(agreement.amount), "currency": agreement.currency},
+    }
+
+
+def based_on(agreement) -> dict | None:
+    """The source the record comes from: its publication, its link, its words."""
+    if not (agreement.source_id or agreement.source_link):
+        return None
+    source = {"@type": "CreativeWork"}
+    if agreement.source_id:
+        source.update(publication(agreement.source))
+    if agreement.source_link:
+        source["url"] = agreement.source_link
+    if agreement.source_quote:
+        source["text"] = agreement.source_quote
+    return source
+
+
+def publication(source) -> dict:
+    described = {"name": source.title}
+    if source.publisher:
+        described["publisher"] = {"@type": "Organization", "name": source.publisher}
+    if source.published_on:
+        described["datePublished"] = source.published_on.isoformat()
     return described
 
 

@@ -1,4 +1,4 @@
-"""What REST_FRAMEWORK's settings name: kept apart from views.py, which imports rest_framework.views
+"""What REST_FRAMEWORK's settings name: kept apart from the views (base.py), which import rest_framework.views
 (that module loads these classes from the settings while it is being imported)."""
 
 from django.conf import settings
