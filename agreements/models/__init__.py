@@ -1,0 +1,60 @@
+"""The registry's data model, one module per part; every public name is importable from here.
+
+``reference`` (countries, regions, sectors), ``parties``, ``sources``, ``forums`` (forums and their
+reported figures), ``registry`` (agreements and their parties) and ``history`` (the status timeline).
+Migrations and simple_history name classes as ``agreements.models.X``: keep each re-exported here.
+"""
+
+from .forums import Forum, ForumFigure, ForumFigureManager, ForumManager
+from .history import StatusChange, StatusChangeManager
+from .parties import Party, PartyAlias, PartyAliasManager, PartyManager
+from .reference import (
+    Country,
+    CountryManager,
+    LocalizedNameMixin,
+    Name,
+    Region,
+    RegionManager,
+    Sector,
+    SectorManager,
+    localized,
+    localized_column,
+)
+from .registry import (
+    MIN_PUBLISHED_PARTIES,
+    Agreement,
+    AgreementParty,
+    AgreementPartyManager,
+    AgreementQuerySet,
+)
+from .sources import Source, SourceManager
+
+__all__ = [
+    "MIN_PUBLISHED_PARTIES",
+    "Agreement",
+    "AgreementParty",
+    "AgreementPartyManager",
+    "AgreementQuerySet",
+    "Country",
+    "CountryManager",
+    "Forum",
+    "ForumFigure",
+    "ForumFigureManager",
+    "ForumManager",
+    "LocalizedNameMixin",
+    "Name",
+    "Party",
+    "PartyAlias",
+    "PartyAliasManager",
+    "PartyManager",
+    "Region",
+    "RegionManager",
+    "Sector",
+    "SectorManager",
+    "Source",
+    "SourceManager",
+    "StatusChange",
+    "StatusChangeManager",
+    "localized",
+    "localized_column",
+]

@@ -1,0 +1,70 @@
+"""The status timeline: dated steps of an agreement's life, the latest of which is current."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .registry import Agreement
+from .sources import Source
+
+
+class StatusChangeManager(models.Manager):
+    def get_by_natural_key(self, agreement_slug, status, date):
+        return self.get(agreement__slug=agreement_slug, status=status, date=date)
+
+
+class StatusChange(models.Model):
+    """One dated step of an agreement's life: announced, signed, in implementation… The latest is current."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("соглашение")
+    )
+    status = models.CharField(_("статус"), max_length=20, choices=Agreement.Status.choices)
+    date = models.DateField(
+        _("дата"),
+        null=True,
+        blank=True,
+        help_text=_("Когда статус наступил; пусто, если источник не называет дату."),
+    )
+    note = models.CharField(_("примечание"), max_length=300, blank=True)
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+        verbose_name=_("источник"),
+    )
+    source_url = models.URLField(_("ссылка на источник"), max_length=500, blank=True)
+    created = models.DateTimeField(_("внесено"), auto_now_add=True)
+
+    objects = StatusChangeManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        # Oldest first; an undated step (a source that gives no date) precedes dated ones.
+        ordering = [models.F("date").asc(nulls_first=True), "created", "pk"]
+        verbose_name = _("изменение статуса")
+        verbose_name_plural = _("история статусов")
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "status", "date"], name="status_change_unique"),
+        ]
+        indexes = [
+            # The timeline of one agreement, in order.
+            models.Index(fields=["agreement", "date"], name="status_change_timeline_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()} ({self.date or _('дата неизвестна')})"
+
+    def natural_key(self):
+        return (self.agreement.slug, self.status, self.date)
+
+    natural_key.dependencies = ["agreements.agreement", "agreements.source"]
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.date and self.date > timezone.localdate():
+            raise ValidationError({"date": _("Дата статуса не может быть в будущем.")})
