@@ -40,7 +40,7 @@ from .models import (
     StatusChange,
 )
 from .search import apply_search, refresh_search_fields
-from .status import status_from_timeline
+from .status import refresh_current_status
 
 admin.site.site_header = _("Реестр соглашений — администрирование")
 admin.site.site_title = _("Реестр соглашений")
@@ -339,7 +339,7 @@ class AgreementAdmin(AnnouncementImportMixin, RegistryImportExportMixin, Registr
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         agreement = form.instance
-        status_from_timeline(agreement)
+        refresh_current_status([agreement])  # after the inlines: the timeline's latest step is current
         refresh_search_fields(Agreement.objects.filter(pk=agreement.pk))
         duplicates = list(probable_duplicates(agreement)[:5])
         if duplicates:
@@ -353,7 +353,7 @@ class AgreementAdmin(AnnouncementImportMixin, RegistryImportExportMixin, Registr
             )
 
     def after_revert(self, request, obj):
-        status_from_timeline(obj)  # the version's status gives way to the timeline's latest step
+        refresh_current_status([obj])  # the version's status gives way to the timeline's latest step
         refresh_search_fields(Agreement.objects.filter(pk=obj.pk))
 
     @admin.action(description=_("Опубликовать выбранные соглашения"), permissions=["change"])

@@ -23,6 +23,7 @@ from agreements.resources import (
     RegionResource,
     SectorResource,
 )
+from agreements.status import record_status
 
 from .factories import make_agreement, make_party
 
@@ -153,8 +154,8 @@ def admin_user(db, django_user_model):
 @pytest.fixture
 def varied(seeded):
     """The seed with the fields it leaves blank filled in on some agreements, and one draft."""
+    record_status(Agreement.objects.get(slug="xiii-03-ktzh-coalco-central-dry-port"), Agreement.Status.SIGNED)
     Agreement.objects.filter(slug="xiii-03-ktzh-coalco-central-dry-port").update(
-        status=Agreement.Status.SIGNED,
         signed_on=date(2016, 10, 3),
         amount=Decimal("1500000.50"),
         currency="USD",
