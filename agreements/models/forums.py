@@ -4,9 +4,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from .sources import Source
+from .tracking import HistoricalRecords
 
 
 class ForumManager(models.Manager):

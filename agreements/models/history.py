@@ -3,10 +3,10 @@
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from .registry import Agreement
 from .sources import Source
+from .tracking import HistoricalRecords
 
 
 class StatusChangeManager(models.Manager):

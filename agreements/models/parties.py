@@ -4,9 +4,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from .reference import Country, Region
+from .tracking import HistoricalRecords
 
 
 class PartyManager(models.Manager):

@@ -7,12 +7,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from .forums import Forum
 from .parties import Party
 from .reference import Country, Region, Sector
 from .sources import Source
+from .tracking import HistoricalRecords
 
 # A published agreement names at least this many parties (admin form, publish action and import).
 MIN_PUBLISHED_PARTIES = 2
