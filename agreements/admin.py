@@ -20,6 +20,7 @@ from .forms import (
     OptimisticLockForm,
     PartyMergeForm,
     RegistryModelForm,
+    StatusChangeFormSet,
     change_url,
     probable_duplicates,
 )
@@ -292,7 +293,7 @@ class AgreementPartyInline(admin.TabularInline):
 class StatusChangeInline(admin.TabularInline):
     model = StatusChange
     form = RegistryModelForm
-    formset = LabelledInlineFormSet
+    formset = StatusChangeFormSet
     extra = 1
     fields = ["status", "date", "note", "source", "source_url"]
     autocomplete_fields = ["source"]

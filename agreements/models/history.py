@@ -48,7 +48,16 @@ class StatusChange(models.Model):
         verbose_name = _("изменение статуса")
         verbose_name_plural = _("история статусов")
         constraints = [
+            # A status once per date in a timeline (natural_key), so no step is entered twice.
             models.UniqueConstraint(fields=["agreement", "status", "date"], name="status_change_unique"),
+            # …and once undated: NULL dates are distinct to the constraint above. A partial unique index
+            # rather than nulls_distinct=False, which SQLite does not support (PostgreSQL 15+ only):
+            # this one is the same rule on both databases.
+            models.UniqueConstraint(
+                fields=["agreement", "status"],
+                condition=models.Q(date__isnull=True),
+                name="status_change_undated_unique",
+            ),
         ]
         indexes = [
             # The timeline of one agreement, in order.
