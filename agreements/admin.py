@@ -27,6 +27,7 @@ from .forms import (
 from .imports.admin import RegistryImportExportMixin
 from .merging import merge_parties
 from .models import (
+    HAS_SOURCE,
     MIN_PUBLISHED_PARTIES,
     Agreement,
     AgreementParty,
@@ -361,13 +362,21 @@ class AgreementAdmin(AnnouncementImportMixin, RegistryImportExportMixin, Registr
     def publish(self, request, queryset):
         counted = queryset.annotate(parties_count=Count("party_links"))
         not_ready = [a.title for a in counted.filter(parties_count__lt=MIN_PUBLISHED_PARTIES)]
-        published = set_published(counted.filter(parties_count__gte=MIN_PUBLISHED_PARTIES), True)
+        ready = counted.filter(parties_count__gte=MIN_PUBLISHED_PARTIES)
+        no_source = [a.title for a in ready.exclude(HAS_SOURCE)]
+        published = set_published(ready.filter(HAS_SOURCE), True)
         self.message_user(request, _("Опубликовано: %(n)d.") % {"n": published}, messages.SUCCESS)
         if not_ready:
             self.message_user(
                 request,
                 _("Не опубликованы (нужно не меньше двух сторон): %(titles)s")
                 % {"titles": "; ".join(not_ready)},
+                messages.ERROR,
+            )
+        if no_source:
+            self.message_user(
+                request,
+                _("Не опубликованы (нет источника): %(titles)s") % {"titles": "; ".join(no_source)},
                 messages.ERROR,
             )
 

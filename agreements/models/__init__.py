@@ -21,7 +21,9 @@ from .reference import (
     localized_column,
 )
 from .registry import (
+    HAS_SOURCE,
     MIN_PUBLISHED_PARTIES,
+    NO_SOURCE_MESSAGE,
     Agreement,
     AgreementParty,
     AgreementPartyManager,
@@ -30,7 +32,9 @@ from .registry import (
 from .sources import Source, SourceManager
 
 __all__ = [
+    "HAS_SOURCE",
     "MIN_PUBLISHED_PARTIES",
+    "NO_SOURCE_MESSAGE",
     "Agreement",
     "AgreementParty",
     "AgreementPartyManager",

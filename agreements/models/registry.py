@@ -16,6 +16,11 @@ from .tracking import HistoricalRecords
 
 # A published agreement names at least this many parties (admin form, publish action and import).
 MIN_PUBLISHED_PARTIES = 2
+# …and cites a source (its Source or a link to the publication), as the site's footer promises.
+HAS_SOURCE = Q(source__isnull=False) | ~Q(source_url="")
+NO_SOURCE_MESSAGE = _(
+    "Опубликовать можно только соглашение с источником: укажите источник или ссылку на него."
+)
 
 
 class AgreementQuerySet(models.QuerySet):
@@ -161,6 +166,13 @@ class Agreement(models.Model):
                 condition=Q(amount__isnull=True) | ~Q(currency=""),
                 name="agreement_amount_has_currency",
             ),
+            # The source is a column of this table (a foreign key), so the rule can be a CHECK (on
+            # PostgreSQL: migration 0015 says why not on SQLite); clean() says it on the «опубликовано»
+            # field, the import on the row, the publish action per record.
+            models.CheckConstraint(
+                condition=Q(is_published=False) | HAS_SOURCE,
+                name="agreement_published_has_source",
+            ),
         ]
         indexes = [
             # The public listing's default order (newest first, undated last) has an index of its own,
@@ -188,10 +200,16 @@ class Agreement(models.Model):
     def source_link(self) -> str:
         return self.source_url or (self.source.url if self.source_id else "")
 
+    @property
+    def has_source(self) -> bool:
+        return bool(self.source_id or self.source_url)
+
     def clean(self):
         from django.core.exceptions import ValidationError
 
         errors = {}
+        if self.is_published and not self.has_source:
+            errors["is_published"] = NO_SOURCE_MESSAGE
         if self.amount is not None and not self.currency:
             errors["currency"] = _("Укажите валюту суммы.")
         if self.signed_on:

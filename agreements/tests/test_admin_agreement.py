@@ -257,3 +257,26 @@ def test_it_refuses_a_second_undated_step_of_the_same_status_with_a_form_error(a
     assert response.status_code == 200
     assert "Статус указывается в истории один раз на дату и один раз без даты." in errors_of(response)
     assert agreement.status_changes.count() == 1
+
+
+@pytest.mark.django_db
+def test_it_publishes_only_an_agreement_with_a_source(admin_client):
+    agreement = make_agreement(slug="a", published=False, source_url="")
+    data = form_data(admin_client.get(change_url(agreement)))
+    data["is_published"] = "on"
+    response = admin_client.post(change_url(agreement), data)
+    assert response.status_code == 200
+    assert "Опубликовать можно только соглашение с источником" in errors_of(response)
+    assert not Agreement.objects.get(pk=agreement.pk).is_published
+    data["source_url"] = "https://news.example/a"
+    assert admin_client.post(change_url(agreement), data).status_code == 302
+    assert Agreement.objects.get(pk=agreement.pk).is_published
+
+
+@pytest.mark.django_db
+def test_it_does_not_publish_an_agreement_without_a_source_from_the_list(admin_client):
+    agreement = make_agreement(slug="a", published=False, source_url="")
+    data = {"action": "publish", "_selected_action": [agreement.pk]}
+    response = admin_client.post(CHANGELIST, data, follow=True)
+    assert "Не опубликованы (нет источника): " + agreement.title in response.content.decode()
+    assert not Agreement.objects.get(pk=agreement.pk).is_published

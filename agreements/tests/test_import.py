@@ -312,12 +312,15 @@ def test_it_lists_every_row_error_with_its_row_column_and_a_russian_message(admi
 
 @pytest.mark.django_db
 def test_it_publishes_only_agreements_with_two_parties_as_the_admin_does(seeded):
-    rows = [[*HEADERS, "Опубликовано"], ["one", "Соглашение", "mou", "БИОКАД", "да"]]
+    rows = [
+        [*HEADERS, "Ссылка на источник", "Опубликовано"],
+        ["one", "Соглашение", "mou", "БИОКАД", "https://news.example/one", "да"],
+    ]
     assert problems(run_import(csv_bytes(rows))) == [
         "Строка 2, столбец «Стороны»: Чтобы опубликовать соглашение, укажите не меньше двух сторон "
         "(или оставьте его черновиком: «нет» в столбце «Опубликовано»)."
     ]
-    rows[1][4] = "нет"
+    rows[1][5] = "нет"
     assert problems(run_import(csv_bytes(rows))) == []
     # A published agreement cannot lose its second party either, even when the file omits «Опубликовано».
     rows = [
@@ -711,3 +714,19 @@ def test_it_refreshes_agreements_search_text_when_a_party_is_renamed_by_import(s
     assert result.problems() == [] and result.counts["update"] == 1
     agreement = Agreement.objects.get(slug="xiii-05-karaganda-pharma-biocad-technology-transfer")
     assert "Биокад Фарма" in agreement.search_text
+
+
+@pytest.mark.django_db
+def test_it_publishes_only_agreements_with_a_source(seeded):
+    rows = [
+        [*HEADERS, "Ссылка на источник", "Опубликовано"],
+        ["one", "Соглашение", "mou", "БИОКАД; ЕАБР", "", "да"],
+    ]
+    assert problems(run_import(csv_bytes(rows))) == [
+        "Строка 2, столбец «Опубликовано»: Опубликовать можно только соглашение с источником: "
+        "укажите источник или ссылку на него."
+    ]
+    assert not Agreement.objects.filter(slug="one").exists()
+    rows[1][4] = "https://news.example/one"
+    assert problems(run_import(csv_bytes(rows))) == []
+    assert Agreement.objects.get(slug="one").is_published
