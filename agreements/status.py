@@ -61,6 +61,42 @@ def refresh_current_status(agreements) -> int:
     return written
 
 
+def timelines(slugs) -> dict[str, tuple[str, set[str], bool]]:
+    """{slug: (its status, the statuses of its undated steps, whether it has a dated step)}, for the
+    agreements of ``slugs`` that have steps: what :func:`undated_step_refusal` needs, in a few queries."""
+    slugs, found = list(slugs), {}
+    for start in range(0, len(slugs), BATCH):
+        steps = StatusChange.objects.filter(agreement__slug__in=slugs[start : start + BATCH]).values_list(
+            "agreement__slug", "agreement__status", "status", "date"
+        )
+        for slug, current, status, date in steps:
+            _, undated, dated = found.get(slug, (current, set(), False))
+            if date is None:
+                undated.add(status)
+            found[slug] = (current, undated, dated or date is not None)
+    return found
+
+
+def undated_step_refusal(timeline, status) -> str:
+    """Why an undated step for ``status`` (what an import adds) cannot go into ``timeline`` (an entry of
+    :func:`timelines`, or ``None``), or "" if it can or none is needed."""
+    if timeline is None or status == timeline[0]:
+        return ""
+    label = Agreement.Status(status).label
+    if timeline[2]:
+        # Undated steps come before dated ones (StatusChange.Meta.ordering): it would not be current.
+        return (
+            f"У соглашения есть статусы с датой: статус «{label}» без даты не станет текущим. "
+            "Укажите его с датой в администрировании соглашения."
+        )
+    if status in timeline[1]:
+        return (
+            f"«{label}» уже есть в истории статусов без даты: второй такой шаг не добавить. "
+            "Укажите его дату в администрировании соглашения."
+        )
+    return ""
+
+
 def record_status(agreement: Agreement, status: str, date=None, note="", source=None) -> StatusChange | None:
     """Add a step for ``status`` unless the latest step already has it, then refresh the current status.
 

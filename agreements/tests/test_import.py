@@ -730,3 +730,34 @@ def test_it_publishes_only_agreements_with_a_source(seeded):
     rows[1][4] = "https://news.example/one"
     assert problems(run_import(csv_bytes(rows))) == []
     assert Agreement.objects.get(slug="one").is_published
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_second_undated_step_of_a_status_in_the_row(seeded):
+    agreement = Agreement.objects.get(slug="xiii-03-ktzh-coalco-central-dry-port")
+    record_status(agreement, Agreement.Status.SIGNED)
+    dataset = AgreementResource().export(Agreement.objects.filter(pk=agreement.pk))
+    row = dict(zip(dataset.headers, dataset[0], strict=True))
+    row["Статус"] = "объявлено"  # the seed's undated first step
+    data = csv_bytes([list(row), list(row.values())])
+    assert problems(run_import(data)) == [
+        "Строка 2, столбец «Статус»: «объявлено» уже есть в истории статусов без даты: второй такой "
+        "шаг не добавить. Укажите его дату в администрировании соглашения."
+    ]
+    row["Статус"] = "реализуется"
+    assert problems(run_import(csv_bytes([list(row), list(row.values())]))) == []
+    assert Agreement.objects.get(pk=agreement.pk).status == "in_implementation"
+
+
+@pytest.mark.django_db
+def test_it_refuses_an_undated_status_that_would_not_be_current(seeded):
+    agreement = Agreement.objects.get(slug="xiii-03-ktzh-coalco-central-dry-port")
+    record_status(agreement, Agreement.Status.SIGNED, date=date(2016, 10, 3))
+    dataset = AgreementResource().export(Agreement.objects.filter(pk=agreement.pk))
+    row = dict(zip(dataset.headers, dataset[0], strict=True))
+    row["Статус"] = "реализуется"
+    assert problems(run_import(csv_bytes([list(row), list(row.values())]))) == [
+        "Строка 2, столбец «Статус»: У соглашения есть статусы с датой: статус «реализуется» без даты "
+        "не станет текущим. Укажите его с датой в администрировании соглашения."
+    ]
+    assert Agreement.objects.get(pk=agreement.pk).status == "signed"
