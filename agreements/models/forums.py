@@ -85,7 +85,11 @@ class ForumFigure(models.Model):
         OTHER = "other", _("другое")
 
     forum = models.ForeignKey(
-        Forum, on_delete=models.CASCADE, related_name="figures", verbose_name=_("форум")
+        Forum,
+        on_delete=models.CASCADE,
+        related_name="figures",
+        verbose_name=_("форум"),
+        db_index=False,  # forum_figure_key_unique (forum, key) starts with it
     )
     key = models.SlugField(
         _("ключ"),

@@ -18,7 +18,11 @@ class StatusChange(models.Model):
     """One dated step of an agreement's life: announced, signed, in implementation… The latest is current."""
 
     agreement = models.ForeignKey(
-        Agreement, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("соглашение")
+        Agreement,
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        verbose_name=_("соглашение"),
+        db_index=False,  # status_change_timeline_idx and status_change_unique start with it
     )
     status = models.CharField(_("статус"), max_length=20, choices=Agreement.Status.choices)
     date = models.DateField(
@@ -60,7 +64,8 @@ class StatusChange(models.Model):
             ),
         ]
         indexes = [
-            # The timeline of one agreement, in order.
+            # The timeline of one agreement, in order, and agreements.status.latest_statuses (agreement_id
+            # = ANY(500 ids)); with the single-column index gone, EXPLAIN shows both use this one.
             models.Index(fields=["agreement", "date"], name="status_change_timeline_idx"),
         ]
 
