@@ -20,13 +20,15 @@ from agreements.backoffice.forms import (
     OptimisticLockForm,
     PartyMergeForm,
     RegistryModelForm,
+    StatusChangeFormSet,
     change_url,
     probable_duplicates,
 )
 from agreements.backoffice.imports.admin import RegistryImportExportMixin
 from agreements.backoffice.merging import merge_parties
-from agreements.backoffice.status import status_from_timeline
+from agreements.backoffice.status import refresh_current_status
 from agreements.models import (
+    HAS_SOURCE,
     MIN_PUBLISHED_PARTIES,
     Agreement,
     AgreementParty,
@@ -292,7 +294,7 @@ class AgreementPartyInline(admin.TabularInline):
 class StatusChangeInline(admin.TabularInline):
     model = StatusChange
     form = RegistryModelForm
-    formset = LabelledInlineFormSet
+    formset = StatusChangeFormSet
     extra = 1
     fields = ["status", "date", "note", "source", "source_url"]
     autocomplete_fields = ["source"]
@@ -339,7 +341,7 @@ class AgreementAdmin(AnnouncementImportMixin, RegistryImportExportMixin, Registr
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         agreement = form.instance
-        status_from_timeline(agreement)
+        refresh_current_status([agreement])  # after the inlines: the timeline's latest step is current
         refresh_search_fields(Agreement.objects.filter(pk=agreement.pk))
         duplicates = list(probable_duplicates(agreement)[:5])
         if duplicates:
@@ -353,20 +355,28 @@ class AgreementAdmin(AnnouncementImportMixin, RegistryImportExportMixin, Registr
             )
 
     def after_revert(self, request, obj):
-        status_from_timeline(obj)  # the version's status gives way to the timeline's latest step
+        refresh_current_status([obj])  # the version's status gives way to the timeline's latest step
         refresh_search_fields(Agreement.objects.filter(pk=obj.pk))
 
     @admin.action(description=_("Опубликовать выбранные соглашения"), permissions=["change"])
     def publish(self, request, queryset):
         counted = queryset.annotate(parties_count=Count("party_links"))
         not_ready = [a.title for a in counted.filter(parties_count__lt=MIN_PUBLISHED_PARTIES)]
-        published = set_published(counted.filter(parties_count__gte=MIN_PUBLISHED_PARTIES), True)
+        ready = counted.filter(parties_count__gte=MIN_PUBLISHED_PARTIES)
+        no_source = [a.title for a in ready.exclude(HAS_SOURCE)]
+        published = set_published(ready.filter(HAS_SOURCE), True)
         self.message_user(request, _("Опубликовано: %(n)d.") % {"n": published}, messages.SUCCESS)
         if not_ready:
             self.message_user(
                 request,
                 _("Не опубликованы (нужно не меньше двух сторон): %(titles)s")
                 % {"titles": "; ".join(not_ready)},
+                messages.ERROR,
+            )
+        if no_source:
+            self.message_user(
+                request,
+                _("Не опубликованы (нет источника): %(titles)s") % {"titles": "; ".join(no_source)},
                 messages.ERROR,
             )
 

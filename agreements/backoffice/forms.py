@@ -166,6 +166,26 @@ class AgreementPartyFormSet(LabelledInlineFormSet):
             )
 
 
+class StatusChangeFormSet(LabelledInlineFormSet):
+    """The status timeline of one agreement: a status once per date, and once undated
+    (StatusChange's two unique constraints, which the formset's own unique check does not see)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        steps = [
+            (form.cleaned_data["status"], form.cleaned_data.get("date"))
+            for form in self.forms
+            if form.cleaned_data.get("status") and not form.cleaned_data.get("DELETE")
+        ]
+        if len(steps) != len(set(steps)):
+            raise ValidationError(
+                _("Статус указывается в истории один раз на дату и один раз без даты."),
+                code="duplicate_status_change",
+            )
+
+
 def probable_duplicates(agreement: Agreement):
     """Other agreements of the same forum and kind with exactly the same parties."""
     party_ids = set(agreement.party_links.values_list("party_id", flat=True))

@@ -32,6 +32,7 @@ from agreements.backoffice.imports.widgets import (
     TextWidget,
 )
 from agreements.backoffice.imports.writing import AgreementWriter
+from agreements.backoffice.status import timelines, undated_step_refusal
 from agreements.models import MIN_PUBLISHED_PARTIES, Agreement, AgreementParty, Forum, Party, Region, Sector
 from agreements.search import refresh_search_fields
 
@@ -245,6 +246,7 @@ class AgreementResource(PublicExportColumns, RegistryResource):
                 slug = existing.get(cell_text(row.get(title_column)).strip())
                 if number in self.derived and slug and slug != row[slug_column]:
                     self.same_titles[number] = slug
+        self.slugs, self.timelines = {cell_text(row.get(slug_column)).strip() for _, row in rows} - {""}, None
 
     def before_import_row(self, row, row_number=None, **kwargs):
         self.check_link(row_number)
@@ -293,6 +295,14 @@ class AgreementResource(PublicExportColumns, RegistryResource):
                         "(или оставьте его черновиком: «нет» в столбце «Опубликовано»)."
                     )
                 ]
+        # The step the writer would add for the row's status (agreements.status.record_statuses): the
+        # file's timelines read once, at the first stored record a row changes (none for an unchanged file).
+        if instance.pk and getattr(self, "slugs", None) and "status" not in errors:
+            if self.timelines is None:
+                self.timelines = timelines(self.slugs)
+            refusal = undated_step_refusal(self.timelines.get(instance.slug), instance.status)
+            if refusal:
+                errors["status"] = [ValidationError(refusal)]
         # Without the checks that cost a query a row and cannot fail here: the forum and the source
         # were found in the database, the slug is the row's key (an existing one updates that record,
         # a repeated one is an error), and the two CHECK constraints are Agreement.clean's own rules.

@@ -289,12 +289,14 @@ class Generator:
         subject = texts.subject(rng, topic, [r.name_ru for r in regions], amount_phrase)
         status = rng.choices(self.statuses, self.status_weights)[0]
         is_published = rng.random() < 0.9
+        # A published agreement cites a source (Agreement's agreement_published_has_source); drafts too.
+        source_url = f"https://news.example/{PREFIX}agreement-{number}"
         countries = rng.choice(self.country_sets) if rng.random() < 0.15 else []
         roles = [AgreementParty.Role.SIGNATORY] + [rng.choice(ROLES) for _ in range(len(parties) - 1)]
         rows["agreements"].append(
             (
                 *(agreement_id, f"{PREFIX}agreement-{number}", kind, title, subject, forum and forum.id),
-                *(status, signed_on, None if amount is None else Decimal(amount), currency, "", ""),
+                *(status, signed_on, None if amount is None else Decimal(amount), currency, source_url, ""),
                 is_published,
                 *self.search_fields(title, subject, parties),
                 *(self.stamp, self.stamp),

@@ -29,6 +29,9 @@ def make_agreement(
     title=None, parties=None, regions=(), sectors=(), countries=(), published=True, **fields
 ) -> Agreement:
     n = next(_counter)
+    if "source" not in fields and "source_url" not in fields:
+        # A published agreement cites a source; a draft too, so a test can publish it (source_url="": none).
+        fields["source_url"] = f"https://news.example/{n}"
     agreement = Agreement.objects.create(
         title=title or f"Соглашение о сотрудничестве № {n}",
         slug=fields.pop("slug", f"agreement-{n}"),

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from slugify import slugify
 
+from agreements.backoffice.status import refresh_current_status
 from agreements.models import Agreement, AgreementParty, Forum, ForumFigure, Party, Source, StatusChange
 from agreements.search import refresh_search_fields
 
@@ -173,7 +174,6 @@ def save_agreement(
         currency=data["currency"] if data["amount"] is not None else "",
         source=source,
         source_quote=data["quote"],
-        status=Agreement.Status.ANNOUNCED,
         is_published=False,
     )
     tracked(agreement, user).save()
@@ -187,4 +187,5 @@ def save_agreement(
         agreement=agreement, status=Agreement.Status.ANNOUNCED, note=STATUS_NOTE, source=source
     )
     tracked(step, user).save()
+    refresh_current_status([agreement])
     return agreement

@@ -12,21 +12,23 @@ its regions, sectors and countries, one per new, changed or deleted party link.
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from agreements import backend, search
-from agreements.backoffice.status import IMPORT_NOTE
-from agreements.models import Agreement, AgreementParty, StatusChange
+from agreements.backoffice.status import record_statuses
+from agreements.models import Agreement, AgreementParty
 
 BATCH = 500
-# Written by an import's update; ``created`` is kept, ``updated`` is set here (bulk_update skips auto_now).
+# Written by an import's update; ``created`` is kept, ``updated`` is set here (bulk_update skips auto_now);
+# ``status`` is agreements.status's to write, from the timeline the import adds a step to.
 UPDATE_FIELDS = [
     field.name
     for field in Agreement._meta.concrete_fields
-    if not field.primary_key and field.name not in {"created", "search_vector"}
+    if not field.primary_key and field.name not in {"created", "search_vector", "status"}
 ]
+DEFAULT_STATUS = Agreement._meta.get_field("status").default
 LINKS = ("regions", "sectors", "countries")
 
 
@@ -65,6 +67,10 @@ class AgreementWriter:
         stems = CachedStems()
         for agreement in self.pending:
             stems.fill(agreement, [party for party, _ in self.parties(agreement)])
+        # The status a row asks for becomes a step of the timeline, and the timeline sets the status.
+        self.statuses = [(agreement, agreement.status) for agreement in self.pending]
+        for agreement in new:
+            agreement.status = DEFAULT_STATUS
         Agreement.objects.bulk_create(new, batch_size=BATCH)
         for agreement in changed:
             agreement.updated = now
@@ -72,11 +78,11 @@ class AgreementWriter:
         for name in LINKS:
             self.write_links(name)
         self.write_parties(now, user)
+        self.write_status_steps(now, user)  # before the history, which records the status they give
         self.write_history(new, changed, now, user)
         ids = [a.pk for a in self.pending]
         for batch in _batches(ids):
             backend.fill_search_vectors(Agreement.objects.filter(pk__in=batch))
-        self.write_status_steps(now, user)
 
     # What each agreement should have
 
@@ -180,26 +186,11 @@ class AgreementWriter:
                     )
             insert_rows(rows)
 
-    # Status timeline (what agreements.status.timeline_from_status does, for many agreements at once)
+    # Status timeline
 
     def write_status_steps(self, now, user) -> None:
-        latest = {}
-        existing = [a.pk for a in self.pending if not a._import_is_new]
-        for batch in _batches(existing):
-            steps = (
-                StatusChange.objects.filter(agreement_id__in=batch)
-                .order_by("agreement_id", F("date").desc(nulls_last=True), "-created", "-pk")
-                .values_list("agreement_id", "status")
-            )
-            for agreement_id, status in steps:
-                latest.setdefault(agreement_id, status)
-        steps = []
-        for agreement in self.pending:
-            status = latest.get(agreement.pk)
-            if status is None or status != agreement.status:
-                note = "" if status is None else IMPORT_NOTE
-                steps.append(StatusChange(agreement=agreement, status=agreement.status, note=note))
-        StatusChange.objects.bulk_create(steps, batch_size=BATCH)
+        """A step for each agreement whose row names a status its timeline does not end in."""
+        steps = record_statuses(self.statuses)
         insert_rows(history_rows(steps, "+", now, user))
 
 

@@ -12,19 +12,22 @@ from django.core import serializers
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from agreements.backoffice.status import refresh_current_status
 from agreements.models import Agreement, Source
 from agreements.search import refresh_search_fields
 
 SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed"
 SOURCES_DIR = Path(settings.BASE_DIR) / "fixtures" / "sources"
 AUTOMATIC_FIELDS = {"created", "updated", "title_key", "search_text", "search_stems", "search_vector"}
+# An agreement's status is its timeline's latest step (agreements.status), whatever a fixture says.
+DERIVED_FIELDS = {"status"}
 
 
 def field_values(instance) -> dict:
     return {
         field.attname: getattr(instance, field.attname)
         for field in instance._meta.concrete_fields
-        if not field.primary_key and field.name not in AUTOMATIC_FIELDS
+        if not field.primary_key and field.name not in AUTOMATIC_FIELDS | DERIVED_FIELDS
     }
 
 
@@ -62,9 +65,11 @@ def save(deserialized) -> None:
     """An ordinary save (timestamps set, history recorded), keeping what the fixture does not hold."""
     instance = deserialized.object
     stored = type(instance)._default_manager.filter(pk=instance.pk).first() if instance.pk else None
-    for name in AUTOMATIC_FIELDS:
+    for name in AUTOMATIC_FIELDS | DERIVED_FIELDS:
         if stored is not None and hasattr(stored, name):
             setattr(instance, name, getattr(stored, name))
+    if stored is None and isinstance(instance, Agreement):
+        instance.status = Agreement._meta.get_field("status").default  # until its timeline is loaded
     instance.save()
     for name, ids in (deserialized.m2m_data or {}).items():
         getattr(instance, name).set(ids)
@@ -95,6 +100,7 @@ class Command(BaseCommand):
                         touched.add(agreement_pk(deserialized.object))
         touched.discard(None)
         if touched:
+            refresh_current_status(Agreement.objects.filter(pk__in=touched))
             refresh_search_fields(Agreement.objects.filter(pk__in=touched))
         if options["verbosity"]:
             self.stdout.write(f"Seed: {seen} records in {len(paths)} file(s), {written} written.")

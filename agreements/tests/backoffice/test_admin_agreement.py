@@ -241,3 +241,41 @@ def test_the_changelist_filters_by_the_countries_in_use_only(admin_client):
         reverse("admin:agreements_agreement_changelist"), {"regions__country__code__exact": "KZ"}
     )
     assert [a.slug for a in filtered.context["cl"].result_list] == ["kz"]
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_second_undated_step_of_the_same_status_with_a_form_error(admin_client):
+    agreement = make_agreement(slug="a")
+    StatusChange.objects.create(agreement=agreement, status="announced")
+    response = admin_client.get(change_url(agreement))
+    data = form_data(response)
+    prefix = inline_prefix(response, "statuschange")
+    n = int(data[f"{prefix}-TOTAL_FORMS"])
+    data.update({f"{prefix}-TOTAL_FORMS": str(n + 1), f"{prefix}-{n}-status": "announced"})
+    response = admin_client.post(change_url(agreement), data)
+    assert response.status_code == 200
+    assert "Статус указывается в истории один раз на дату и один раз без даты." in errors_of(response)
+    assert agreement.status_changes.count() == 1
+
+
+@pytest.mark.django_db
+def test_it_publishes_only_an_agreement_with_a_source(admin_client):
+    agreement = make_agreement(slug="a", published=False, source_url="")
+    data = form_data(admin_client.get(change_url(agreement)))
+    data["is_published"] = "on"
+    response = admin_client.post(change_url(agreement), data)
+    assert response.status_code == 200
+    assert "Опубликовать можно только соглашение с источником" in errors_of(response)
+    assert not Agreement.objects.get(pk=agreement.pk).is_published
+    data["source_url"] = "https://news.example/a"
+    assert admin_client.post(change_url(agreement), data).status_code == 302
+    assert Agreement.objects.get(pk=agreement.pk).is_published
+
+
+@pytest.mark.django_db
+def test_it_does_not_publish_an_agreement_without_a_source_from_the_list(admin_client):
+    agreement = make_agreement(slug="a", published=False, source_url="")
+    data = {"action": "publish", "_selected_action": [agreement.pk]}
+    response = admin_client.post(CHANGELIST, data, follow=True)
+    assert "Не опубликованы (нет источника): " + agreement.title in response.content.decode()
+    assert not Agreement.objects.get(pk=agreement.pk).is_published

@@ -22,6 +22,7 @@ from agreements.backoffice.resources import (
     RegionResource,
     SectorResource,
 )
+from agreements.backoffice.status import record_status
 from agreements.models import Agreement, AgreementParty, Forum, Party, PartyAlias, Region, Sector
 from agreements.tests.factories import make_agreement, make_party
 
@@ -152,8 +153,8 @@ def admin_user(db, django_user_model):
 @pytest.fixture
 def varied(seeded):
     """The seed with the fields it leaves blank filled in on some agreements, and one draft."""
+    record_status(Agreement.objects.get(slug="xiii-03-ktzh-coalco-central-dry-port"), Agreement.Status.SIGNED)
     Agreement.objects.filter(slug="xiii-03-ktzh-coalco-central-dry-port").update(
-        status=Agreement.Status.SIGNED,
         signed_on=date(2016, 10, 3),
         amount=Decimal("1500000.50"),
         currency="USD",
@@ -310,12 +311,15 @@ def test_it_lists_every_row_error_with_its_row_column_and_a_russian_message(admi
 
 @pytest.mark.django_db
 def test_it_publishes_only_agreements_with_two_parties_as_the_admin_does(seeded):
-    rows = [[*HEADERS, "Опубликовано"], ["one", "Соглашение", "mou", "БИОКАД", "да"]]
+    rows = [
+        [*HEADERS, "Ссылка на источник", "Опубликовано"],
+        ["one", "Соглашение", "mou", "БИОКАД", "https://news.example/one", "да"],
+    ]
     assert problems(run_import(csv_bytes(rows))) == [
         "Строка 2, столбец «Стороны»: Чтобы опубликовать соглашение, укажите не меньше двух сторон "
         "(или оставьте его черновиком: «нет» в столбце «Опубликовано»)."
     ]
-    rows[1][4] = "нет"
+    rows[1][5] = "нет"
     assert problems(run_import(csv_bytes(rows))) == []
     # A published agreement cannot lose its second party either, even when the file omits «Опубликовано».
     rows = [
@@ -709,3 +713,50 @@ def test_it_refreshes_agreements_search_text_when_a_party_is_renamed_by_import(s
     assert result.problems() == [] and result.counts["update"] == 1
     agreement = Agreement.objects.get(slug="xiii-05-karaganda-pharma-biocad-technology-transfer")
     assert "Биокад Фарма" in agreement.search_text
+
+
+@pytest.mark.django_db
+def test_it_publishes_only_agreements_with_a_source(seeded):
+    rows = [
+        [*HEADERS, "Ссылка на источник", "Опубликовано"],
+        ["one", "Соглашение", "mou", "БИОКАД; ЕАБР", "", "да"],
+    ]
+    assert problems(run_import(csv_bytes(rows))) == [
+        "Строка 2, столбец «Опубликовано»: Опубликовать можно только соглашение с источником: "
+        "укажите источник или ссылку на него."
+    ]
+    assert not Agreement.objects.filter(slug="one").exists()
+    rows[1][4] = "https://news.example/one"
+    assert problems(run_import(csv_bytes(rows))) == []
+    assert Agreement.objects.get(slug="one").is_published
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_second_undated_step_of_a_status_in_the_row(seeded):
+    agreement = Agreement.objects.get(slug="xiii-03-ktzh-coalco-central-dry-port")
+    record_status(agreement, Agreement.Status.SIGNED)
+    dataset = AgreementResource().export(Agreement.objects.filter(pk=agreement.pk))
+    row = dict(zip(dataset.headers, dataset[0], strict=True))
+    row["Статус"] = "объявлено"  # the seed's undated first step
+    data = csv_bytes([list(row), list(row.values())])
+    assert problems(run_import(data)) == [
+        "Строка 2, столбец «Статус»: «объявлено» уже есть в истории статусов без даты: второй такой "
+        "шаг не добавить. Укажите его дату в администрировании соглашения."
+    ]
+    row["Статус"] = "реализуется"
+    assert problems(run_import(csv_bytes([list(row), list(row.values())]))) == []
+    assert Agreement.objects.get(pk=agreement.pk).status == "in_implementation"
+
+
+@pytest.mark.django_db
+def test_it_refuses_an_undated_status_that_would_not_be_current(seeded):
+    agreement = Agreement.objects.get(slug="xiii-03-ktzh-coalco-central-dry-port")
+    record_status(agreement, Agreement.Status.SIGNED, date=date(2016, 10, 3))
+    dataset = AgreementResource().export(Agreement.objects.filter(pk=agreement.pk))
+    row = dict(zip(dataset.headers, dataset[0], strict=True))
+    row["Статус"] = "реализуется"
+    assert problems(run_import(csv_bytes([list(row), list(row.values())]))) == [
+        "Строка 2, столбец «Статус»: У соглашения есть статусы с датой: статус «реализуется» без даты "
+        "не станет текущим. Укажите его с датой в администрировании соглашения."
+    ]
+    assert Agreement.objects.get(pk=agreement.pk).status == "signed"

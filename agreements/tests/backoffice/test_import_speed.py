@@ -152,7 +152,7 @@ def test_a_failure_while_writing_leaves_nothing(seeded, monkeypatch, tmp_path):
     def fail(self, now, user):
         raise IntegrityError("status_change_unique")
 
-    monkeypatch.setattr(AgreementWriter, "write_status_steps", fail)  # after records, links and history
+    monkeypatch.setattr(AgreementWriter, "write_status_steps", fail)  # after records and links
     before, history = snapshot(), history_counts()
     data = csv_bytes(rows(30))
     result = run_import(data)

@@ -9,8 +9,9 @@ from django.db import connection
 from django.db.models import Count
 
 from agreements import models as app_models
+from agreements.backoffice.status import refresh_current_status
 from agreements.management.commands.generate_demo_data import timeline_model
-from agreements.models import Agreement, AgreementParty, Forum, Party, PartyAlias
+from agreements.models import HAS_SOURCE, Agreement, AgreementParty, Forum, Party, PartyAlias
 from agreements.search import apply_search, refresh_search_fields, words
 from agreements.tests.factories import make_agreement
 
@@ -185,3 +186,10 @@ def test_search_fields_are_filled_as_refresh_search_fields_fills_them():
     agreement = demo.order_by("slug").first()
     word = max(words(agreement.title), key=len)
     assert agreement in apply_search(Agreement.objects.all(), word)
+
+
+def test_its_status_is_the_latest_step_of_its_timeline_and_published_ones_cite_a_source():
+    generate(seed=3)
+    demo = Agreement.objects.filter(slug__startswith="demo-")
+    assert refresh_current_status(demo) == 0  # agreements.status would change no row
+    assert not demo.filter(is_published=True).exclude(HAS_SOURCE).exists()

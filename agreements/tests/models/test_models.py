@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from agreements.models import Agreement, Country, Region, Sector
+from agreements.models import Agreement, Country, Region, Sector, StatusChange
 from agreements.tests.factories import make_agreement
 
 
@@ -78,3 +78,13 @@ def test_it_keeps_drafts_out_of_public():
     published = make_agreement(published=True)
     make_agreement(published=False)
     assert list(Agreement.objects.public()) == [published]
+
+
+@pytest.mark.django_db
+def test_it_rejects_a_second_undated_step_of_the_same_status():
+    agreement = make_agreement()
+    StatusChange.objects.create(agreement=agreement, status="announced")
+    StatusChange.objects.create(agreement=agreement, status="signed")  # another status: fine
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StatusChange.objects.create(agreement=agreement, status="announced")
+    assert agreement.status_changes.count() == 2

@@ -190,6 +190,7 @@ def bulk_agreements(count: int, kind: str) -> None:
             kind=kind,
             subject="Поставки зерна и строительство элеватора " * 3,
             is_published=True,
+            source_url=f"https://news.example/{kind}-{start + n}",  # a published agreement cites a source
             signed_on=date(2020, 1, 1),
             amount=Decimal(n),
             currency="USD",
