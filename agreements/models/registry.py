@@ -183,9 +183,9 @@ class Agreement(models.Model):
             models.Index(fields=["kind", "is_published"], name="agreement_kind_idx"),
             # The COUNT of ?status= (index-only, as above).
             models.Index(fields=["status", "is_published"], name="agreement_status_idx"),
-            # The admin's changelist in Meta.ordering (drafts too) and its date_hierarchy, and a forum's
-            # agreements newest first (scanned backward).
-            models.Index(fields=["signed_on"], name="agreement_signed_idx"),
+            # The admin's changelist order (drafts too: newest first, undated last, then the title) and
+            # its year filter (a range of signed_on) have an index of their own, created per database by
+            # migration 0017 for the reason above.
             # ?sort=title and -title: the case-folded title (search.title_sort_key), then the id.
             models.Index(fields=["title_key", "id"], name="agreement_title_key_idx"),
         ]

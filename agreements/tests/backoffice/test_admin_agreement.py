@@ -1,11 +1,13 @@
 """The agreement admin: publishing, status history, audit trail, no lost edits, validation, scale."""
 
+import datetime
 from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from agreements.backoffice.listfilters import SignedYearFilter
 from agreements.models import Agreement, AgreementParty, StatusChange
 from agreements.tests.admin_forms import form_data, inline_prefix
 from agreements.tests.factories import make_agreement, make_forum, make_party
@@ -235,12 +237,34 @@ def test_the_changelist_filters_by_the_countries_in_use_only(admin_client):
     response = admin_client.get(reverse("admin:agreements_agreement_changelist"))
 
     assert response.status_code == 200
-    (country_filter,) = [f for f in response.context["cl"].filter_specs if f.field_path == "regions__country"]
+    specs = response.context["cl"].filter_specs
+    (country_filter,) = [f for f in specs if getattr(f, "field_path", None) == "regions__country"]
     assert sorted(label for _, label in country_filter.lookup_choices) == ["Казахстан", "Россия"]
     filtered = admin_client.get(
         reverse("admin:agreements_agreement_changelist"), {"regions__country__code__exact": "KZ"}
     )
     assert [a.slug for a in filtered.context["cl"].result_list] == ["kz"]
+
+
+@pytest.mark.django_db
+def test_it_filters_the_changelist_by_year_of_signing_and_lists_undated_last(admin_client):
+    make_agreement(slug="old", signed_on=datetime.date(2023, 5, 1), title="Б")
+    make_agreement(slug="new", signed_on=datetime.date(2025, 9, 2), title="А")
+    make_agreement(slug="undated", title="В")
+    url = reverse("admin:agreements_agreement_changelist")
+
+    response = admin_client.get(url)
+
+    assert response.status_code == 200
+    (years,) = [f for f in response.context["cl"].filter_specs if isinstance(f, SignedYearFilter)]
+    assert [value for value, _label in years.lookup_choices] == ["2025", "2024", "2023", "none"]
+    assert [a.slug for a in response.context["cl"].result_list] == ["new", "old", "undated"]
+    assert [a.slug for a in admin_client.get(url, {"signed_year": "2023"}).context["cl"].result_list] == [
+        "old"
+    ]
+    assert [a.slug for a in admin_client.get(url, {"signed_year": "none"}).context["cl"].result_list] == [
+        "undated"
+    ]
 
 
 @pytest.mark.django_db
