@@ -189,7 +189,7 @@ class AgreementAdmin(AnnouncementImportMixin, RegistryImportExportMixin, Registr
         "status",
         "kind",
         "forum",
-        ("regions__country", CountriesInUseFilter),
+        CountriesInUseFilter,
         SignedYearFilter,
     ]
     # Newest first, undated last, then by title: the index migration 0017 creates serves it, so a
@@ -213,6 +213,10 @@ class AgreementAdmin(AnnouncementImportMixin, RegistryImportExportMixin, Registr
         (_("Дата и сумма"), {"fields": ["signed_on", "amount", "currency"]}),
         (_("Источник"), {"fields": ["source", "source_url", "source_quote"]}),
     ]
+
+    def lookup_allowed(self, lookup, value, request):
+        # The country filter keeps the parameter Django's related-field filter had (bookmarked URLs).
+        return lookup == CountriesInUseFilter.parameter_name or super().lookup_allowed(lookup, value, request)
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
