@@ -1,6 +1,9 @@
-"""Building listing URLs from the active filters: facet toggles, removable chips, pages, exports."""
+"""Listing URLs from the active filters: facet toggles and removable chips here; the page, sort and
+download links in the template, by Django's {% querystring %} tag from ``query_dict()``."""
 
 from urllib.parse import urlencode
+
+from django.http import QueryDict
 
 from agreements.public.filters import AgreementFilter
 
@@ -33,19 +36,16 @@ def without(params: dict, name: str, value=None) -> str:
     return toggled(params, name, value)
 
 
-def with_page(params: dict, page: int) -> str:
-    query = encode(params)
-    return f"{query}&page={page}" if query != "?" else f"?page={page}"
+def query_dict(params: dict) -> QueryDict:
+    """The active filters as a QueryDict in PARAM_ORDER: what the listing's links start from
+    (Django's {% querystring %} tag adds a page, a sort or a separator to it)."""
+    return QueryDict(encode(params)[1:])
 
 
-def page_links(params: dict, page) -> list[dict | None]:
+def page_numbers(page) -> list[dict | None]:
     """The first and last pages, the current one and two on each side; None stands for a gap."""
-    links = []
     paginator = page.paginator
-    for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1):
-        if number == paginator.ELLIPSIS:
-            links.append(None)
-        else:
-            url = with_page(params, number) if number > 1 else encode(params)
-            links.append({"number": number, "url": url, "current": number == page.number})
-    return links
+    return [
+        None if number == paginator.ELLIPSIS else {"number": number, "current": number == page.number}
+        for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    ]

@@ -25,6 +25,7 @@ def agreement_list(request):
     filterset = public_filterset(request.GET)
     if not filterset.is_valid():
         context = {"filterset": filterset, "errors": filterset.errors, "params": {}, "page": None}
+        context["canonical"] = querystrings.query_dict({})
         return render(request, "public/agreement_list.html", context, status=400)
     return HttpResponse(page.rendered(lambda: render_listing(request, filterset)))
 
@@ -47,21 +48,13 @@ def render_listing(request, filterset: AgreementFilter) -> str:
         "relaxations": listing.relaxations(chips),
         "overview": listing.overview,
         "sort_key": filterset.sort_key,
-        "sorts": sort_links(params),
-        "query": querystrings.encode(params),
-        "page_urls": {
-            "previous": page.has_previous() and querystrings.with_page(params, page.previous_page_number()),
-            "next": page.has_next() and querystrings.with_page(params, page.next_page_number()),
-        },
-        "page_links": querystrings.page_links(params, page),
+        "sorts": [{"key": key, "label": label} for key, label in sort_choices(params)],
+        "canonical": querystrings.query_dict(params),
+        "page_links": querystrings.page_numbers(page),
     }
     return render_to_string("public/agreement_list.html", context, request=request)
 
 
-def sort_links(params: dict) -> list[dict]:
-    """Each order the reader can choose (relevance only with a search), linked with the filters kept."""
-    return [
-        {"key": key, "label": label, "url": querystrings.encode({**params, "sort": key})}
-        for key, label in SORT_LABELS.items()
-        if key != "relevance" or params.get("q")
-    ]
+def sort_choices(params: dict) -> list[tuple]:
+    """Each order the reader can choose: relevance only with a search."""
+    return [(key, label) for key, label in SORT_LABELS.items() if key != "relevance" or params.get("q")]
