@@ -55,9 +55,8 @@ class Context:
 class PartyLabels(dict):
     """'party id:role' → the party's display with its country and role, composed for each link.
 
-    Not kept once made: an export of 1,000,000 agreements meets most of the 200,000 parties in each
-    role, and keeping every label made them most of its memory by the end; composing one is a string
-    format per link."""
+    Not kept once made: at 1,000,000 agreements the kept labels took the XLSX export to 238 MB above
+    the idle worker, 64–92 MB without them, for 5–7 s more of string formatting (bench/RESULTS.md)."""
 
     def __init__(self, context: Context):
         super().__init__({"": ""})
