@@ -327,3 +327,29 @@ def test_it_updates_without_building_when_nothing_indexed_changed(registry, no_f
     index = current_index()
     Party.objects.filter(pk=Party.objects.first().pk).update(name="Новое название")
     assert current_index() is index  # a new version, the same index
+
+
+@postgresql_only
+def test_it_builds_the_same_index_with_its_queries_side_by_side(registry, monkeypatch):
+    from agreements import backend
+
+    own_connections = []
+    fetch = backend._rows_on_own_connection
+    monkeypatch.setattr(backend, "_rows_on_own_connection", lambda qs: own_connections.append(1) or fetch(qs))
+    side_by_side = FacetIndex()  # outside a transaction: the grouped queries on connections of their own
+    assert len(own_connections) == 5
+    with transaction.atomic():  # inside one, which other connections would not see: all on this one
+        here = FacetIndex()
+    assert len(own_connections) == 5
+    assert side_by_side.pks == here.pks and side_by_side.undated == here.undated
+    assert side_by_side.bits == here.bits and side_by_side.bits["party_country"]
+
+
+def test_it_maps_ids_to_positions_leaving_out_those_without_one():
+    from agreements.public.facetindex.index import Positions
+
+    positions = Positions([7, 3, 5])  # positions 0, 1, 2
+    assert list(positions.bits_of([5, 4, 7, 99])) == [0, 2]  # 4 unpublished, 99 added since
+    assert list(positions.bits_of([3])) == [1]
+    assert list(positions.bits_of([])) == []
+    assert positions.get(4) is None and positions[7] == 0
