@@ -80,6 +80,26 @@ def test_it_renders_a_changed_page_once_however_many_ask(client, moscow, renderi
     assert len(renderings) == 2  # the first visit's and the change's
 
 
+def test_it_asks_the_shared_cache_for_the_rendering_lock_once_per_process(client, moscow, renderings, held):
+    from django.core.cache import caches
+
+    client.get(URL)
+    retitle(moscow, "Соглашение о поставках муки")
+    store, asked = caches["pages"], []
+    add = store.add
+    monkeypatch_add = lambda key, *args, **kwargs: asked.append(key) or add(key, *args, **kwargs)  # noqa: E731
+    store.add = monkeypatch_add
+    try:
+        for _ in range(5):
+            assert "поставках зерна" in client.get(URL).content.decode()
+    finally:
+        del store.add
+    assert len(asked) == 1  # not one round trip per reader of the previous page
+    held.set()
+    pagecache.wait_for_renderings()
+    assert "поставках муки" in client.get(URL).content.decode()
+
+
 def test_it_renders_in_the_request_a_page_never_rendered_before(client, moscow, renderings):
     retitle(moscow, "Соглашение о поставках муки")
     assert "поставках муки" in client.get(URL).content.decode()
