@@ -42,6 +42,16 @@ def no_index_snapshots(settings):
 
 
 @pytest.fixture(autouse=True)
+def data_version_read_each_time(settings):
+    """A test's commit shows at its next request; test_data_version_reuse.py tests the reuse a worker
+    does in production."""
+    from agreements.public.dataversion import forget_data_version
+
+    settings.DATA_VERSION_REUSE_MS = 0
+    forget_data_version()
+
+
+@pytest.fixture(autouse=True)
 def pages_rendered_in_the_request(settings):
     """A test sees its change on the next page at once; test_page_cache.py tests the background
     rendering that production does instead."""

@@ -167,6 +167,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # empty: every worker builds its own. Writable by the application's user only: it holds pickles.
 FACET_INDEX_SNAPSHOTS = os.getenv("FACET_INDEX_SNAPSHOTS", str(BASE_DIR / "var" / "facet-index")).strip()
 
+# A worker reads the data version from the database at most this often (milliseconds) for requests
+# outside a transaction; its threads share the reading meanwhile (agreements/public/dataversion.py).
+# A commit shows that much later at most; 0: read for every request.
+DATA_VERSION_REUSE_MS = envint("DATA_VERSION_REUSE_MS", "250")
+if DATA_VERSION_REUSE_MS < 0:
+    raise ImproperlyConfigured(f"DATA_VERSION_REUSE_MS must be 0 or more; got {DATA_VERSION_REUSE_MS}")
+
 # On: after a change, a listing page is answered as it was until its new rendering, made once in the
 # background, is ready (agreements/pagecache.py): no reader waits for it. Off: render in the request.
 SERVE_PAGES_WHILE_RENDERING = envbool("SERVE_PAGES_WHILE_RENDERING", "false")

@@ -7,7 +7,11 @@ itself *behind*, and is then neither cached under the version nor sent with an E
 """
 
 import threading
+import time
 from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connection
 
 from agreements import backend
 
@@ -16,14 +20,34 @@ from agreements import backend
 _pinned = threading.local()
 
 
+# The last version read outside a transaction, and when: a request read it with a query of its own,
+# one round trip to the database per page however warm its caches (14 % of the workers' samples
+# under wrk, bench/RESULTS.md, #17). Shared by the process's threads for DATA_VERSION_REUSE_MS.
+_last_read: tuple[float, str] = (-1e9, "")
+
+
 def data_version() -> str:
+    global _last_read
     pinned = getattr(_pinned, "version", None)
     if pinned is not None:
         return pinned
+    reuse = settings.DATA_VERSION_REUSE_MS / 1000 if not connection.in_atomic_block else 0
+    read_at, last = _last_read
+    if reuse and time.monotonic() - read_at < reuse:
+        return last
+    now = time.monotonic()
     version, nonce, statements, write_token = backend.read_data_version()
     if write_token:  # '' once set and rolled back to a savepoint
         return f"{version}.{nonce}+{write_token}.{statements}"
+    if reuse:
+        _last_read = (now, f"{version}.{nonce}")
     return f"{version}.{nonce}"
+
+
+def forget_data_version() -> None:
+    """Read it afresh next time (tests; a restore, which replaces the database)."""
+    global _last_read
+    _last_read = (-1e9, "")
 
 
 # Set while a request is answered from the previous facet index (a newer one is being built in

@@ -40,6 +40,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connectio
 from agreements.backend import fill_search_vectors
 from agreements.management.commands.backup import FORMAT, VERSION, applied_migrations, backed_up_models
 from agreements.models import Agreement
+from agreements.public.dataversion import forget_data_version
 from agreements.public.listing.facets import builds, forget_index
 
 # Tables a fresh ``migrate`` fills: the backup's rows replace them, so they do not make a database
@@ -220,6 +221,7 @@ def forget_caches() -> None:
     for alias in settings.CACHES:
         caches[alias].clear()
     forget_index()
+    forget_data_version()
     builds.discard_snapshot()  # this host's other workers would load it
 
 
