@@ -83,11 +83,18 @@ class Lookup:
     page: str | None
     latest: tuple[str, str] | None
 
+    def answers_previous(self) -> bool:
+        """Whether this request is answered with the page's previous rendering (its new one made
+        in the background): the view need not parse the parameters first, as they were valid then."""
+        behind = self.latest is not None and self.latest[0] != self.version
+        return self.page is None and settings.SERVE_PAGES_WHILE_RENDERING and behind
+
     def rendered(self, render) -> str:
+        """The page; ``render()`` makes it, or returns None when the URL no longer stands (its
+        previous rendering is then forgotten: the next request answers for it)."""
         if self.page is not None:
             return self.page
-        behind = self.latest is not None and self.latest[0] != self.version
-        if settings.SERVE_PAGES_WHILE_RENDERING and behind:
+        if self.answers_previous():
             if first_to_ask(self.page_key) and self.store.add(
                 lock_key(self.page_key), 1, RENDER_LOCK_SECONDS
             ):
@@ -160,7 +167,9 @@ def render_one(render, version, store, page_key, latest_key, language, prefix) -
             return  # a later change came while this waited: readers now ask for that version
         with translation.override(language), pinned_version(version), tracking_behind():
             page = render()
-            if not is_behind():
+            if page is None:
+                store.delete(latest_key)
+            elif not is_behind():
                 store.set_many({page_key: page, latest_key: (version, page)}, TTL)
     except Exception:
         log.exception("Rendering %s in the background failed; the next request renders it", page_key)

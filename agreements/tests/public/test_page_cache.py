@@ -6,7 +6,9 @@ import threading
 import pytest
 from django.core.management import call_command
 
+from agreements.models import Region
 from agreements.public.listing import pagecache
+from agreements.public.listing.facets import builds
 from agreements.public.views import listing as views
 from agreements.tests.factories import make_agreement
 
@@ -129,3 +131,17 @@ def test_a_failed_background_rendering_leaves_the_page_to_the_next_request(clien
     assert "поставках зерна" in client.get(URL).content.decode()  # rendering again, not locked out
     pagecache.wait_for_renderings()
     assert "поставках муки" in client.get(URL).content.decode()
+
+
+def test_it_answers_the_previous_page_unparsed_and_drops_it_once_the_url_no_longer_stands(client, moscow):
+    url = URL + "&sort=title"
+    assert client.get(url).status_code == 200
+    Region.objects.filter(code="RU-MOW").update(code="RU-MSK")  # the filter's value is gone
+    client.get(url)  # reference data: the facet index is built again, in the background
+    builds.wait()
+
+    meanwhile = client.get(url)  # the previous page, while the new one is made
+    assert meanwhile.status_code == 200 and not meanwhile.has_header("ETag")
+    pagecache.wait_for_renderings()
+    response = client.get(url)
+    assert response.status_code == 400 and "RU-MOW" in response.content.decode()
