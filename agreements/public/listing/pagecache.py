@@ -60,23 +60,6 @@ _asked: dict[str, float] = {}
 _asking = threading.Lock()
 
 
-# A process answers a page's previous rendering for at most this long after it asked for the new
-# one; then one of its readers renders the page in the request (the others still answer the
-# previous one meanwhile). Under wrk and one edit a second, a rendering queued behind a dozen
-# others in a busy process kept an edit out of sight for up to 2.5 s (bench/RESULTS.md, #17).
-MOST_BEHIND = 1.0
-
-
-def answering_previous(page_key: str) -> bool:
-    now = time.monotonic()
-    with _asking:
-        asked = _asked.get(page_key)
-        if asked is None or now - asked < MOST_BEHIND:
-            return True
-        _asked[page_key] = now  # this reader renders it; the others answer the previous page meanwhile
-        return False
-
-
 def first_to_ask(page_key: str) -> bool:
     now = time.monotonic()
     with _asking:
@@ -99,20 +82,12 @@ class Lookup:
     latest_key: str
     page: str | None
     latest: tuple[str, str] | None
-    previous: bool | None = None  # answers_previous(), once decided
 
     def answers_previous(self) -> bool:
         """Whether this request is answered with the page's previous rendering (its new one made
         in the background): the view need not parse the parameters first, as they were valid then."""
-        if self.previous is None:
-            behind = self.latest is not None and self.latest[0] != self.version
-            self.previous = bool(
-                self.page is None
-                and settings.SERVE_PAGES_WHILE_RENDERING
-                and behind
-                and answering_previous(self.page_key)
-            )
-        return self.previous
+        behind = self.latest is not None and self.latest[0] != self.version
+        return self.page is None and settings.SERVE_PAGES_WHILE_RENDERING and behind
 
     def rendered(self, render) -> str:
         """The page; ``render()`` makes it, or returns None when the URL no longer stands (its
@@ -188,9 +163,8 @@ def render_queued() -> None:
 def render_one(render, version, store, page_key, latest_key, language, prefix) -> None:
     set_script_prefix(prefix)
     try:
-        if data_version() != version or store.get(page_key) is not None:
-            return  # a later change came while this waited (readers now ask for that version), or
-            # a reader rendered it meanwhile (MOST_BEHIND)
+        if data_version() != version:
+            return  # a later change came while this waited: readers now ask for that version
         with translation.override(language), pinned_version(version), tracking_behind():
             page = render()
             if page is None:

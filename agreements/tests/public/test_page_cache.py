@@ -145,19 +145,3 @@ def test_it_answers_the_previous_page_unparsed_and_drops_it_once_the_url_no_long
     pagecache.wait_for_renderings()
     response = client.get(url)
     assert response.status_code == 400 and "RU-MOW" in response.content.decode()
-
-
-def test_a_late_rendering_is_made_by_a_reader(client, moscow, renderings, held, monkeypatch):
-    client.get(URL)
-    retitle(moscow, "Соглашение о поставках муки")
-    monkeypatch.setattr(pagecache, "MOST_BEHIND", 0.5)
-    assert "поставках зерна" in client.get(URL).content.decode()  # asked for it; held in the background
-    assert "поставках зерна" in client.get(URL).content.decode()  # not late yet
-    monkeypatch.setattr(pagecache, "MOST_BEHIND", 0)
-    late = client.get(URL)
-    assert "поставках муки" in late.content.decode() and late.has_header("ETag")  # rendered in the request
-    held.set()
-    pagecache.wait_for_renderings()
-    # The first visit's, the late reader's and the background one, which had begun before.
-    assert len(renderings) == 3
-    assert "поставках муки" in client.get(URL).content.decode()
