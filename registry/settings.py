@@ -170,7 +170,7 @@ FACET_INDEX_SNAPSHOTS = os.getenv("FACET_INDEX_SNAPSHOTS", str(BASE_DIR / "var" 
 # A worker reads the data version from the database at most this often (milliseconds) for requests
 # outside a transaction; its threads share the reading meanwhile (agreements/public/dataversion.py).
 # A commit shows that much later at most; 0: read for every request.
-DATA_VERSION_REUSE_MS = envint("DATA_VERSION_REUSE_MS", "250")
+DATA_VERSION_REUSE_MS = envint("DATA_VERSION_REUSE_MS", "100")
 if DATA_VERSION_REUSE_MS < 0:
     raise ImproperlyConfigured(f"DATA_VERSION_REUSE_MS must be 0 or more; got {DATA_VERSION_REUSE_MS}")
 
