@@ -3,8 +3,8 @@
 After a committed change, the next request updates its process's index from the agreements the
 change log names (facetindex/changes.py): a few milliseconds for an edit, so an edit shows at the next
 request and no request waits for a full build. Only what an update cannot cover — reference data,
-a bulk load, thousands of changes, a log pruned past the index — needs a full build (seconds at
-100,000 agreements, tens of seconds at 1,000,000): it runs in a background thread (one at a time
+a bulk load, thousands of changes, a log pruned past the index — needs a full build (1–3 s at
+100,000 agreements, about 3 s at 1,000,000 on 2 cores): it runs in a background thread (one at a time
 per process), and requests are answered as of the previous index's version meanwhile
 (caching.pinned_data_version: its cached counts and pages, its ETag). Paths that do not pin a
 version are answered from the previous index too, and dataversion.mark_behind() keeps those answers

@@ -1,11 +1,12 @@
 """The facet index shared by a host's workers through a file: built by one, loaded by the others.
 
-A full build takes seconds at 100,000 agreements and about a minute at 1,000,000; every gunicorn
-worker building its own at start, and again after each change only a full build covers, multiplied
-that by the workers. Now a full build takes a file lock first: the worker holding it builds and
-writes the snapshot (its version and the index, pickled), the others wait for the lock and load it
-(a fraction of a second), then bring it to the current version from the change log like any
-update. A restarted worker loads the last snapshot and is ready at once.
+A full build took seconds at 100,000 agreements and up to a minute at 1,000,000 (about 3 s now,
+bench/RESULTS.md #17); every gunicorn worker building its own at start, and again after each
+change only a full build covers, multiplied that by the workers. Now a full build takes a file
+lock first: the worker holding it builds and writes the snapshot (its version and the index,
+pickled), the others wait for the lock and load it (a fraction of a second), then bring it to the
+current version from the change log like any update. A restarted worker loads the last snapshot
+and is ready at once.
 
 The file sits in FACET_INDEX_SNAPSHOTS (settings; empty: off), named after the database and the
 code of the index (a new release never loads an older layout). It is the application's own cache:
