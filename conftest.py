@@ -42,6 +42,12 @@ def no_index_snapshots(settings):
 
 
 @pytest.fixture(autouse=True)
+def searches_in_sql(settings):
+    """No word index built in a background thread behind a test's back; test_word_index.py turns it on."""
+    settings.SEARCH_WORD_INDEX = False
+
+
+@pytest.fixture(autouse=True)
 def data_version_read_each_time(settings):
     """A test's commit shows at its next request; test_data_version_reuse.py tests the reuse a worker
     does in production."""

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection, connections
-from django.db.models import Aggregate, F, Field, IntegerField, QuerySet, Value
+from django.db.models import Aggregate, F, Field, Func, IntegerField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
 
@@ -63,23 +63,89 @@ def fill_search_vectors(agreements: QuerySet) -> None:
         agreements.update(search_vector=weighted_vector())
 
 
+class InTitle(Func):
+    """1 when all the lexemes of a query are in the title (weight A of the stored vector), else 0."""
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        (vector, vector_params), (query, query_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return f"(ts_filter({vector}, '{{a}}') @@ {query})::int", (*vector_params, *query_params)
+
+
+def title_rank(query_words: list[str]):
+    """How many of the words the title has: the search's relevance on PostgreSQL, the same figure
+    the word index computes from its postings (facetindex/words.py)."""
+    rank = Value(0, output_field=IntegerField())
+    for word in query_words:
+        word_query = SearchQuery(word, config=SEARCH_CONFIG, search_type="plain")
+        rank = rank + InTitle(F("search_vector"), word_query)
+    return rank
+
+
 def match_words(queryset: QuerySet, query_words: list[str], query_stems: list[str]) -> QuerySet:
     """Agreements matching all the words, annotated with ``search_rank`` (higher first).
 
-    PostgreSQL: the stored tsvector under its GIN index (match) with its weights (rank). SQLite:
-    each stem a word prefix in the FTS5 index of the stored stems (migration 0012); earlier in the
-    document (the title comes first) ranks higher."""
+    PostgreSQL: the stored tsvector under its GIN index (match); the rank is how many of the words
+    the title has (ties in id order): what the word index can tell from its postings without
+    reading the agreements (facetindex/words.py). SQLite: each stem a word prefix in the FTS5 index
+    of the stored stems (migration 0012); earlier in the document (the title comes first) ranks
+    higher."""
     if is_postgresql():
         ts_query = SearchQuery(" ".join(query_words), config=SEARCH_CONFIG, search_type="plain")
-        return queryset.filter(search_vector=ts_query).annotate(
-            search_rank=SearchRank(F("search_vector"), ts_query)
-        )
+        return queryset.filter(search_vector=ts_query).annotate(search_rank=title_rank(query_words))
     match = " AND ".join('"' + stem.replace('"', '""') + '"*' for stem in query_stems)
     matches = RawSQL("SELECT rowid FROM agreements_search WHERE agreements_search MATCH %s", [match])
     rank = Value(0, output_field=IntegerField())
     for stem in query_stems:
         rank = rank - StrIndex(F("search_stems"), Value(f" {stem}"))
     return queryset.filter(pk__in=matches).annotate(search_rank=rank)
+
+
+# The word index (facetindex/words.py) -------------------------------------------------------------
+
+
+def has_word_index() -> bool:
+    """Only PostgreSQL's searches visit every match's row; SQLite's FTS5 index answers from itself."""
+    return is_postgresql()
+
+
+def word_postings(published: QuerySet) -> Iterator[tuple[str, list[int], list[int] | None]]:
+    """Each lexeme of the stored vectors of ``published``, the ids of the agreements having it, and
+    of those having it in the title (weight A; None when none has), a row at a time."""
+    sql, params = published.values("pk", "search_vector").query.sql_with_params()
+    postings = (
+        "SELECT word.lexeme, array_agg(a.pk), array_agg(a.pk) FILTER (WHERE 'A' = ANY(word.weights)) "  # noqa: S608
+        f"FROM ({sql}) AS a(pk, vector), unnest(a.vector) AS word GROUP BY word.lexeme"
+    )
+    with connection.cursor() as cursor:
+        yield from cursor.cursor.stream(postings, params, size=200)
+
+
+def words_of(published: QuerySet) -> Iterator[tuple[int, list[str], list[str]]]:
+    """Each agreement's lexemes, and those of its title: an update's few changed agreements."""
+    vector = published.values("pk", "search_vector").query.sql_with_params()
+    sql = (
+        "SELECT a.pk, tsvector_to_array(a.vector), tsvector_to_array(ts_filter(a.vector, '{a}')) "  # noqa: S608
+        f"FROM ({vector[0]}) AS a(pk, vector)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, vector[1])
+        yield from cursor.fetchall()
+
+
+def query_lexemes(query_words: list[str]) -> list[list[str]]:
+    """Each word's lexemes as ``plainto_tsquery`` finds them: none for a stop word, and a word the
+    parser splits (``abc_def``) has several."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tsvector_to_array(to_tsvector(%s::regconfig, w)) "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS t(w, n) ORDER BY n",
+            [SEARCH_CONFIG, query_words],
+        )
+        return [lexemes for (lexemes,) in cursor.fetchall()]
 
 
 # Grouped ids and link keys -----------------------------------------------------------------------

@@ -81,10 +81,15 @@ def save_search_fields(model, agreements: list) -> int:
     return count
 
 
+def query_words(query: str) -> list[str]:
+    """The words of a reader's query that are searched for."""
+    return words(query or "")[:MAX_QUERY_WORDS]
+
+
 def apply_search(queryset: QuerySet, query: str) -> QuerySet:
     """Filter ``queryset`` to agreements matching ``query`` and annotate ``search_rank`` (higher first)."""
-    query_words = words(query)[:MAX_QUERY_WORDS]
-    if not query_words:
+    searched = query_words(query)
+    if not searched:
         # Only punctuation: nothing can match, but the caller may still sort by relevance.
         return queryset.none().annotate(search_rank=Value(0, output_field=IntegerField()))
-    return backend.match_words(queryset, query_words, _stemmer.stemWords(query_words))
+    return backend.match_words(queryset, searched, _stemmer.stemWords(searched))

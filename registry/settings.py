@@ -177,6 +177,8 @@ if DATA_VERSION_REUSE_MS < 0:
 # On: after a change, a listing page is answered as it was until its new rendering, made once in the
 # background, is ready (agreements/pagecache.py): no reader waits for it. Off: render in the request.
 SERVE_PAGES_WHILE_RENDERING = envbool("SERVE_PAGES_WHILE_RENDERING", "false")
+# PostgreSQL: each worker keeps the search's postings in memory (agreements/public/facetindex/words.py).
+SEARCH_WORD_INDEX = envbool("SEARCH_WORD_INDEX", "true")
 
 REDIS_URL = os.getenv("REDIS_URL", "").strip()
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):

@@ -12,6 +12,7 @@ from django.db import DatabaseError, connection
 from django.test import Client
 
 from agreements.public.listing.facets import current_index
+from agreements.public.listing.residuals import word_indexes
 
 PAGES = ("/", "/agreements/")
 
@@ -20,6 +21,7 @@ def warm_up(log) -> None:
     try:
         current_index()
         render_pages(log)
+        word_indexes.start()  # built in the background: searches run in SQL meanwhile
     except DatabaseError as error:
         log.warning("Worker not warmed up: %s", error)
     finally:

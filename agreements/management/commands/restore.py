@@ -42,6 +42,7 @@ from agreements.management.commands.backup import FORMAT, VERSION, applied_migra
 from agreements.models import Agreement
 from agreements.public.dataversion import forget_data_version
 from agreements.public.listing.facets import builds, forget_index
+from agreements.public.listing.residuals import word_indexes
 
 # Tables a fresh ``migrate`` fills: the backup's rows replace them, so they do not make a database
 # "not empty".
@@ -223,6 +224,7 @@ def forget_caches() -> None:
     forget_index()
     forget_data_version()
     builds.discard_snapshot()  # this host's other workers would load it
+    word_indexes.discard_snapshot()
 
 
 def restore(path: Path, connection, force: bool) -> tuple[dict, dict]:

@@ -8,7 +8,10 @@ pickled), the others wait for the lock and load it (a fraction of a second), the
 current version from the change log like any update. A restarted worker loads the last snapshot
 and is ready at once.
 
-The file sits in FACET_INDEX_SNAPSHOTS (settings; empty: off), named after the database and the
+The word index (facetindex/words.py), a search's postings, is shared the same way under a name of
+its own (``WORDS``): a build reads every agreement's words, about 30 s at 1,000,000.
+
+The files sit in FACET_INDEX_SNAPSHOTS (settings; empty: off), named after the database and the
 code of the index (a new release never loads an older layout). It is the application's own cache:
 the directory must be writable by the application's user only, as pickles are code.
 """
@@ -21,6 +24,7 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
@@ -28,23 +32,35 @@ from django.db import connection
 from agreements.public.facetindex import index as facetindex
 
 log = logging.getLogger(__name__)
-LAYOUT = hashlib.sha256(Path(facetindex.__file__).read_bytes()).hexdigest()[:12]
 
 
-def snapshot_path() -> Path | None:
+class Kind(NamedTuple):
+    name: str
+    layout: str  # a digest of the code that defines what is pickled
+
+
+def layout_of(*files: str) -> str:
+    return hashlib.sha256(b"".join(Path(file).read_bytes() for file in files)).hexdigest()[:12]
+
+
+FACETS = Kind("facet-index", layout_of(facetindex.__file__))
+LAYOUT = FACETS.layout
+
+
+def snapshot_path(kind: Kind = FACETS) -> Path | None:
     directory = getattr(settings, "FACET_INDEX_SNAPSHOTS", "")
     if not directory:
         return None
     database = connection.settings_dict
     identity = "|".join(str(database.get(key, "")) for key in ("ENGINE", "NAME", "HOST", "PORT"))
     name = hashlib.sha256(identity.encode()).hexdigest()[:16]
-    return Path(directory) / f"facet-index-{name}-{LAYOUT}.pickle"
+    return Path(directory) / f"{kind.name}-{name}-{kind.layout}.pickle"
 
 
 @contextlib.contextmanager
-def build_lock():
+def build_lock(kind: Kind = FACETS):
     """Held while this process builds (or waits for another's build): one full build per host."""
-    path = snapshot_path()
+    path = snapshot_path(kind)
     if path is None:
         yield
         return
@@ -52,7 +68,7 @@ def build_lock():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle = open(path.with_suffix(".lock"), "a+b")  # noqa: SIM115 (held across the yield)
     except OSError as error:
-        log.warning("Facet index snapshots off: %s", error)
+        log.warning("%s snapshots off: %s", kind.name, error)
         yield
         return
     with handle:
@@ -63,37 +79,37 @@ def build_lock():
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def load() -> tuple[str, object] | None:
+def load(kind: Kind = FACETS) -> tuple[str, object] | None:
     """The snapshot's (version, index), or None."""
-    path = snapshot_path()
+    path = snapshot_path(kind)
     if path is None or not path.exists():
         return None
     try:
         with path.open("rb") as file:
             version, index = pickle.load(file)  # noqa: S301 (written by this application, see above)
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError) as error:
-        log.warning("Facet index snapshot not loaded: %s", error)
+        log.warning("%s snapshot not loaded: %s", kind.name, error)
         return None
     return version, index
 
 
-def save(version: str, index) -> None:
-    path = snapshot_path()
+def save(version: str, index, kind: Kind = FACETS) -> None:
+    path = snapshot_path(kind)
     if path is None:
         return
     file = None
     try:
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".facet-index-", delete=False) as file:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{kind.name}-", delete=False) as file:
             pickle.dump((version, index), file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(file.name, path)  # readers see the old file or the new one, never half of one
     except OSError as error:
-        log.warning("Facet index snapshot not written: %s", error)
+        log.warning("%s snapshot not written: %s", kind.name, error)
         if file is not None:
             Path(file.name).unlink(missing_ok=True)
 
 
-def discard() -> None:
+def discard(kind: Kind = FACETS) -> None:
     """Remove the snapshot (a restore replaced the database under it)."""
-    path = snapshot_path()
+    path = snapshot_path(kind)
     if path is not None:
         path.unlink(missing_ok=True)

@@ -11,17 +11,18 @@ not hold (party, dates, search) run in SQL, once per page, and become one more b
 brings its matches' ranks along, for the first pages in relevance order.
 """
 
-import heapq
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from agreements.models import Name, Region, localized
 from agreements.public.facetindex.builds import IndexBuilds
 from agreements.public.facetindex.index import FACETS, INDEXED, Bits, FacetIndex
+from agreements.public.facetindex.matches import Matches
 from agreements.public.filters import AgreementFilter
-from agreements.public.listing.residuals import Residuals
+from agreements.public.listing.residuals import Residuals, word_indexes
 
 RANKED_HEAD = 1000  # search matches kept in relevance order: 20 pages of 50
+HEAD_RUN = 4096  # ids looked up at a time while the head is filled
 
 
 @dataclass
@@ -63,6 +64,7 @@ def forget_index() -> None:
     """Drop the index and the kept SQL matches (tests; a restore, which replaces the database)."""
     builds.forget()
     residuals.forget()
+    word_indexes.forget()
 
 
 def label(index: FacetIndex, name: str, value: str) -> str:
@@ -108,23 +110,28 @@ def by_count(found: list[Option], key: str) -> list[Option]:
     return sorted(found, key=lambda o: (-o.count, getattr(o, key)))
 
 
-def residual(index: FacetIndex, filterset: AgreementFilter, active: dict) -> tuple[Bits, list | None]:
+def residual(index: FacetIndex, filterset: AgreementFilter, active: dict) -> tuple[Bits, Matches | None]:
     """The filters the index does not hold (party, dates, search), as one bitmap; with a search,
-    each match's rank too, read in the same query (listing/residuals.py keeps them per parameters): ranking
-    the matches again for the page's ORDER BY took as long as finding them (ts_rank over every
-    match, EXPLAIN in bench/RESULTS.md)."""
+    the matches by rank too, read in the same query or from the word index (listing/residuals.py
+    keeps them per parameters): ranking the matches again for the page's ORDER BY took as long as
+    finding them (bench/RESULTS.md)."""
     others = [name for name in active if name not in INDEXED and name != "sort"]
     if not others:
         return index.everything, None
     matches = residuals.matches(filterset, others)
-    return index.of_ids(matches), (list(matches.items()) if "q" in others else None)
+    return index.of_ids(matches.ids.to_array()), (matches if "q" in others else None)
 
 
-def ranked_head(index: FacetIndex, ranks: list, bits: Bits) -> list[int]:
-    """The first RANKED_HEAD ids among ``bits`` by relevance, in the listing's order (rank, then id)."""
-    position = index.position
-    matching = ((-rank, pk) for pk, rank in ranks if (at := position.get(pk)) is not None and at in bits)
-    return [pk for _rank, pk in heapq.nsmallest(RANKED_HEAD, matching)]
+def ranked_head(index: FacetIndex, matches: Matches, bits: Bits) -> list[int]:
+    """The first RANKED_HEAD ids among ``bits`` by relevance, in the listing's order (rank, then id):
+    rank by rank, a run of ids at a time, until there are enough."""
+    head = []
+    for ids in matches.in_relevance_order():
+        for start in range(0, len(ids), HEAD_RUN):
+            head += index.position.among(ids[start : start + HEAD_RUN].to_array(), bits)
+            if len(head) >= RANKED_HEAD:
+                return head[:RANKED_HEAD]
+    return head
 
 
 class FacetCounts(NamedTuple):
@@ -145,7 +152,7 @@ def facet_counts(filterset: AgreementFilter) -> FacetCounts:
     index = current_index()
     active = filterset.active_params()
     chosen = {name: index.matching(name, active[name]) for name in INDEXED if name in active}
-    base, ranks = residual(index, filterset, active)
+    base, searched = residual(index, filterset, active)
 
     def without(skipped: str | None) -> Bits:
         bits = base
@@ -165,7 +172,7 @@ def facet_counts(filterset: AgreementFilter) -> FacetCounts:
             found = options(index, name, without(name), selected)
             facets[name] = by_count(found, "label" if name in ("kind", "status", "forum") else "value")
     matching = without(None)
-    ranked = ranked_head(index, ranks, matching) if ranks is not None else None
+    ranked = ranked_head(index, searched, matching) if searched is not None else None
     return FacetCounts(len(matching), facets, ranked, matching, index.token, coverage)
 
 

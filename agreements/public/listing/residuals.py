@@ -16,18 +16,23 @@ from collections import OrderedDict
 
 from agreements.public.dataversion import data_version
 from agreements.public.facetindex.changes import changes_since, version_number
+from agreements.public.facetindex.matches import Matches
+from agreements.public.facetindex.words import WordIndexes
+from agreements.search import query_words
 
 MOST_IDS = 500_000  # over all kept parameters: ~40 MB of a worker at most
+
+word_indexes = WordIndexes()
 
 
 class Residuals:
     def __init__(self, most_ids: int = MOST_IDS):
         self.most_ids = most_ids
-        self._entries: OrderedDict[str, tuple[str, dict[int, float]]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[str, Matches]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def matches(self, filterset, names: list[str]) -> dict[int, float]:
-        """Agreement id → rank (0 without a search) of the agreements matching the named filters."""
+    def matches(self, filterset, names: list[str]) -> Matches:
+        """The agreements matching the named filters, by rank (0 without a search)."""
         version = data_version()
         if "+" in version:  # this connection's own writes, which no other connection sees yet
             return query(filterset, names)
@@ -41,7 +46,7 @@ class Residuals:
             self.keep(key, version, matches)
         return matches
 
-    def brought_up(self, found, version: str, filterset, names) -> dict[int, float] | None:
+    def brought_up(self, found, version: str, filterset, names) -> Matches | None:
         kept_version, kept = found
         if kept_version == version:
             return kept
@@ -52,10 +57,11 @@ class Residuals:
         changed = changes_since(version_number(kept_version), version_number(version))
         if changed is None:
             return None
-        fresh = query(filterset, names, only=changed) if changed else {}
-        return {pk: rank for pk, rank in kept.items() if pk not in changed} | fresh
+        if not changed:
+            return kept
+        return kept.without(changed) | query(filterset, names, only=changed)
 
-    def keep(self, key: str, version: str, matches: dict[int, float]) -> None:
+    def keep(self, key: str, version: str, matches: Matches) -> None:
         with self._lock:
             self._entries[key] = (version, matches)
             self._entries.move_to_end(key)
@@ -69,10 +75,25 @@ class Residuals:
             self._entries.clear()
 
 
-def query(filterset, names: list[str], only=None) -> dict[int, float]:
+def query(filterset, names: list[str], only=None) -> Matches:
+    if "q" in names and only is None:
+        found = searched(filterset, names)
+        if found is not None:
+            return found
     queryset = filterset.queryset_only(names)
     if only is not None:
         queryset = queryset.filter(pk__in=only)
     if "q" in names:
-        return dict(queryset.values_list("pk", "search_rank"))
-    return dict.fromkeys(queryset.values_list("pk", flat=True).iterator(chunk_size=10_000), 0)
+        return Matches.of_ranks(queryset.values_list("pk", "search_rank").iterator(chunk_size=10_000))
+    return Matches.unranked(queryset.values_list("pk", flat=True).iterator(chunk_size=10_000))
+
+
+def searched(filterset, names: list[str]) -> Matches | None:
+    """A search's matches from the word index (facetindex/words.py), the other filters the facet
+    index does not hold (party, dates) applied in SQL; None when the word index cannot answer."""
+    words = query_words(filterset.form.cleaned_data["q"])
+    matches = word_indexes.matches(words) if words else None
+    others = [name for name in names if name != "q"]
+    if matches is None or not others or not matches:
+        return matches
+    return matches.narrowed(query(filterset, others).ids)
