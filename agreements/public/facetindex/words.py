@@ -130,10 +130,6 @@ class WordIndex:
         return Matches({rank: FrozenBitMap(ids) for rank, ids in ranked.items()})
 
 
-def nonce(version: str) -> str:
-    return version.split("+", 1)[0].split(".", 1)[-1]
-
-
 @dataclass(frozen=True)
 class Built:
     version: str
@@ -238,13 +234,16 @@ class WordIndexes:
 
     def from_snapshot(self, version: str) -> Built | None:
         """The index another worker of this host built and saved (facetindex/snapshots.py), brought
-        to ``version``; None when there is none, it is of another database, or it is no better than
-        the index this process is replacing (too many changes since)."""
+        to ``version``; None when there is none, it is of a replaced database (restore.py discards
+        it too), or it is no better than the index this process is replacing (too many changes
+        since)."""
         found = indexsnapshots.load(SNAPSHOTS)
-        if found is None or nonce(found[0]) != nonce(version):
+        if found is None or "+" in found[0]:
             return None
         snapshot, index = found
-        if version_number(snapshot) >= version_number(version):
+        if version_number(snapshot) == version_number(version):
+            return Built(snapshot, index) if snapshot == version else None  # else a replaced database
+        if version_number(snapshot) > version_number(version):
             return Built(snapshot, index)
         changed = indexchanges.changes_since(version_number(snapshot), version_number(version))
         if changed is None or len(changed) > MOST_OVERLAID:

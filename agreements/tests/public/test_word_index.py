@@ -7,7 +7,8 @@ from django.db import connection
 
 from agreements import backend
 from agreements.models import Agreement
-from agreements.public.facetindex.words import WordIndex, WordIndexes
+from agreements.public.facetindex import snapshots as indexsnapshots
+from agreements.public.facetindex.words import SNAPSHOTS, WordIndex, WordIndexes
 from agreements.public.listing import residuals as residuals_module
 from agreements.public.listing.residuals import word_indexes
 from agreements.search import apply_search, query_words, refresh_search_fields
@@ -164,3 +165,22 @@ def test_it_searches_in_sql_until_built(client, committed, asked_sql):
     word_indexes.wait()
     listed(client, q="меморандум")
     assert asked_sql == ["зерно"]
+
+
+@postgresql_only
+def test_it_loads_the_host_snapshot_instead_of_building(committed, settings, tmp_path, monkeypatch):
+    settings.FACET_INDEX_SNAPSHOTS = str(tmp_path / "snapshots")
+    word_indexes.start()
+    word_indexes.wait()
+    assert indexsnapshots.snapshot_path(SNAPSHOTS).exists()
+    first = word_indexes.built
+    memo = committed[1]
+    retitle(memo, "Меморандум о поставках угля")
+    word_indexes.built = None  # another worker, starting
+    monkeypatch.setattr(WordIndex, "build", lambda: pytest.fail("built although a snapshot was there"))
+    word_indexes.start()
+    word_indexes.wait()
+    assert word_indexes.built.version != first.version  # brought to the version of the edit
+    assert word_indexes.built.index.overlay.keys() == {memo.pk}
+    word_indexes.discard_snapshot()
+    assert not indexsnapshots.snapshot_path(SNAPSHOTS).exists()
