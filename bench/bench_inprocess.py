@@ -46,6 +46,27 @@ def facet_index_build(repeats: int = 3) -> dict:
         "agreements": index.size,
         "bitsets": sum(len(values) for values in index.bits.values()),
         "pickled_mb": round(len(pickle.dumps(index.bits)) / 1e6, 1),
+        "words": word_index_build(),
+    }
+
+
+def word_index_build() -> dict | None:
+    """The search's word index (PostgreSQL): built once per host in the background, searches in SQL
+    meanwhile. Built here from the database, not loaded from the snapshot, then kept for the pages."""
+    from agreements.public.listing.residuals import word_indexes
+
+    if not word_indexes.enabled():
+        return None
+    word_indexes.forget()
+    word_indexes.discard_snapshot()
+    started = time.perf_counter()
+    word_indexes.start()
+    word_indexes.wait()
+    index = word_indexes.built.index
+    return {
+        "seconds": round(time.perf_counter() - started, 1),
+        "words": len(index.anywhere),
+        "mb": round(sum(map(len, [*index.anywhere.values(), *index.title.values()])) / 1e6, 1),
     }
 
 

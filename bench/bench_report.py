@@ -131,6 +131,18 @@ def facet_index(results: dict) -> list[str]:
         f"Facet index (in-memory bitsets, rebuilt in each worker after a data change and at worker "
         f"start): {index['seconds']} s to build for {index['agreements']:,} published agreements, "
         f"{index['bitsets']} bitsets, {index['pickled_mb']} MB.",
+        *word_index(index.get("words")),
+    ]
+
+
+def word_index(words: dict | None) -> list[str]:
+    if not words:
+        return []
+    return [
+        "",
+        f"Word index (the search's postings, PostgreSQL; built once per host in the background and "
+        f"shared through the snapshot, searches in SQL meanwhile): {words['seconds']} s to build, "
+        f"{words['words']:,} words, {words['mb']} MB.",
     ]
 
 
