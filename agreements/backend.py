@@ -121,7 +121,13 @@ def word_postings(published: QuerySet) -> Iterator[tuple[str, list[int], list[in
         f"FROM ({sql}) AS a(pk, vector), unnest(a.vector) AS word GROUP BY word.lexeme"
     )
     with connection.cursor() as cursor:
-        yield from cursor.cursor.stream(postings, params, size=200)
+        # The query runs for seconds: a worker stopped meanwhile must not leave the server running
+        # it to the end (PostgreSQL 14+ checks the client's socket at this interval; off by default).
+        cursor.execute("SET client_connection_check_interval = 1000")
+        try:
+            yield from cursor.cursor.stream(postings, params, size=200)
+        finally:
+            cursor.execute("RESET client_connection_check_interval")
 
 
 def words_of(published: QuerySet) -> Iterator[tuple[int, list[str], list[str]]]:
