@@ -120,11 +120,13 @@ def floor_order(params: dict, vendor: str, tables: dict) -> tuple[str, list]:
     """ORDER BY of the listing: by relevance for a search, else newest first."""
     if params.get("q"):
         if vendor == "postgresql":
-            order = (
-                f"ts_rank({search_vector_sql(tables, weighted=True)},"
-                " plainto_tsquery('russian'::regconfig, %s)) DESC, a.id"
-            )
-            return order, [params["q"]]
+            # The app's relevance: how many of the words the title (weight A) has (backend.title_rank).
+            from agreements.search import query_words
+
+            words = query_words(params["q"])
+            vector = search_vector_sql(tables, weighted=True)
+            in_title = f"(ts_filter({vector}, '{{a}}') @@ plainto_tsquery('russian'::regconfig, %s))::int"
+            return "(" + (" + ".join([in_title] * len(words)) or "0") + ") DESC, a.id", words
         from agreements.search import stems
 
         order = " + ".join("instr(a.search_stems, %s)" for _ in stems(params["q"])) + ", a.id"
