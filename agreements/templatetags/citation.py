@@ -77,7 +77,7 @@ def creative_work(agreement, links, request) -> dict:
         "name": agreement.title,
         "genre": agreement.get_kind_display(),
         "inLanguage": "ru",
-        "datePublished": agreement.created.date().isoformat(),
+        "datePublished": timezone.localdate(agreement.created).isoformat(),
         "dateModified": agreement.updated.isoformat(),
         "license": LICENSE_URL,
         # The signatories made the document; a financier is also its funder.

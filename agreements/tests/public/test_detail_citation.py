@@ -36,6 +36,8 @@ def test_it_describes_the_agreement_in_json_ld(client, seeded):
     assert data["name"] == agreement.title
     assert data["description"] == agreement.subject
     assert data["dateModified"] == agreement.updated.isoformat()
+    # The day as it was in Astana, as the page shows it, not the UTC day.
+    assert data["datePublished"] == timezone.localdate(agreement.created).isoformat()
     assert data["genre"] == "меморандум о взаимопонимании"
     assert [place["identifier"] for place in data["spatialCoverage"]] == ["KZ-31"]
     assert data["spatialCoverage"][0]["containedInPlace"]["identifier"] == "KZ"

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from agreements.models import Agreement, AgreementParty, Region
@@ -105,7 +106,7 @@ def test_it_describes_the_filter_on_a_second_sheet(client, seeded):
     described = {row[0]: row[1] for row in rows}
     assert described["Регион (region)"] == "KZ-31"
     assert described["Поиск (q)"] == "завод"
-    assert str(date.today().year) in described["Дата выгрузки"]
+    assert str(timezone.localdate().year) in described["Дата выгрузки"]
     assert "region=KZ-31" in described["Список на сайте"]
 
 

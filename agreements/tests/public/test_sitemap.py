@@ -5,6 +5,7 @@ from xml.etree import ElementTree
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from agreements.models import Agreement, Forum, Party, Region, Sector, Source
 from agreements.public import sitemaps
@@ -46,7 +47,7 @@ def test_it_lists_every_published_agreement_in_every_language(client, seeded):
         russian = urls[f"{BASE}/agreements/{agreement.slug}/"]
         assert f"{BASE}/en/agreements/{agreement.slug}/" in urls
         assert f"{BASE}/kk/agreements/{agreement.slug}/" in urls
-        assert russian.find(f"{SM}lastmod").text == agreement.updated.date().isoformat()
+        assert russian.find(f"{SM}lastmod").text == timezone.localdate(agreement.updated).isoformat()
         alternates = {link.get("hreflang"): link.get("href") for link in russian.findall(f"{XHTML}link")}
         assert alternates == {
             "ru": f"{BASE}/agreements/{agreement.slug}/",
