@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.db import DatabaseError, connection, connections
 
 from agreements.public import dataversion
+from agreements.public.background import BackgroundJob
 from agreements.public.facetindex import changes as indexchanges
 from agreements.public.facetindex import snapshots as indexsnapshots
 from agreements.public.facetindex.changes import version_number
@@ -67,10 +68,7 @@ class IndexBuilds:
         self.background = True  # tests of the inline behaviour turn it off
         self._lock = threading.Lock()  # one full build at a time
         self._updating = threading.Lock()  # replacing ``built``: held for an update, never a build
-        # Guards starting the background thread only: held for a moment, never during a build (a
-        # request checking whether a build runs must not wait for it).
-        self._starting = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._background = BackgroundJob("facet-index", self._build_in_background)
         # Set while a full build runs because an update could not cover a change: requests do not
         # read the change log again meanwhile, they are answered as of the previous index.
         self._needs_full = False
@@ -191,14 +189,10 @@ class IndexBuilds:
         return Built(meanwhile.version, fresh.index.updated(changed), fresh.seconds)
 
     def building(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._background.running()
 
     def start_background_build(self) -> None:
-        with self._starting:
-            if self.building():
-                return
-            self._thread = threading.Thread(target=self._build_in_background, name="facet-index", daemon=True)
-            self._thread.start()
+        self._background.start()
 
     def _build_in_background(self) -> None:
         try:
@@ -215,9 +209,7 @@ class IndexBuilds:
 
     def wait(self, timeout: float = 120) -> None:
         """Until the background build under way (if any) is done: tests and benchmarks."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+        self._background.wait(timeout)
 
     def forget(self) -> None:
         self.wait()

@@ -31,6 +31,7 @@ from pyroaring import BitMap, FrozenBitMap
 from agreements import backend
 from agreements.models import Agreement
 from agreements.public import dataversion
+from agreements.public.background import BackgroundJob
 from agreements.public.facetindex import changes as indexchanges
 from agreements.public.facetindex import matches as matches_module
 from agreements.public.facetindex import snapshots as indexsnapshots
@@ -142,8 +143,7 @@ class WordIndexes:
     def __init__(self):
         self.built: Built | None = None
         self._updating = threading.Lock()  # replacing ``built`` after an update
-        self._starting = threading.Lock()  # starting the background build, held for a moment
-        self._thread: threading.Thread | None = None
+        self._background = BackgroundJob("word-index", self._build_in_background)
 
     def matches(self, query_words: list[str]) -> Matches | None:
         """The agreements matching the words, ranked, or None when SQL is to answer: on
@@ -200,14 +200,10 @@ class WordIndexes:
         return settings.SEARCH_WORD_INDEX and backend.has_word_index()
 
     def building(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._background.running()
 
     def start_background_build(self) -> None:
-        with self._starting:
-            if self.building():
-                return
-            self._thread = threading.Thread(target=self._build_in_background, name="word-index", daemon=True)
-            self._thread.start()
+        self._background.start()
 
     def _build_in_background(self) -> None:
         try:
@@ -256,9 +252,7 @@ class WordIndexes:
 
     def wait(self, timeout: float = 300) -> None:
         """Until the background build under way (if any) is done: tests and benchmarks."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+        self._background.wait(timeout)
 
     def forget(self) -> None:
         self.wait()

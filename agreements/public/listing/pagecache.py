@@ -29,6 +29,7 @@ from django.db import connections
 from django.urls import get_script_prefix, set_script_prefix
 from django.utils import translation
 
+from agreements.public.background import BackgroundJob
 from agreements.public.dataversion import (
     data_version,
     is_behind,
@@ -48,8 +49,6 @@ RENDER_LOCK_SECONDS = 30
 # new rendering, and a thread each (ten at once, sharing the GIL with the request threads) made each
 # take 0.5–3 s instead of ~50 ms (bench/RESULTS.md, #17). Readers are answered meanwhile anyway.
 _queue: queue.Queue = queue.Queue()
-_thread: threading.Thread | None = None
-_starting = threading.Lock()
 
 # A process asks the shared cache for a page's rendering lock once per page and version (again
 # after ASK_AGAIN_AFTER seconds, should the rendering it waits for have failed): every reader of a
@@ -138,15 +137,7 @@ def render_in_background(render, version: str, store, page_key: str, latest_key:
     and data version; the rendering thread has a database connection of its own."""
     job = (render, version, store, page_key, latest_key, translation.get_language(), get_script_prefix())
     _queue.put(job)
-    start_rendering_thread()
-
-
-def start_rendering_thread() -> None:
-    global _thread
-    with _starting:
-        if _thread is None or not _thread.is_alive():
-            _thread = threading.Thread(target=render_queued, name="render-pages", daemon=True)
-            _thread.start()
+    rendering.start()
 
 
 def render_queued() -> None:
@@ -158,6 +149,9 @@ def render_queued() -> None:
             for connection in connections.all(initialized_only=True):
                 connection.close()
             _queue.task_done()
+
+
+rendering = BackgroundJob("render-pages", render_queued)
 
 
 def render_one(render, version, store, page_key, latest_key, language, prefix) -> None:
