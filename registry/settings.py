@@ -174,15 +174,18 @@ DATA_VERSION_REUSE_MS = envint("DATA_VERSION_REUSE_MS", "100")
 if DATA_VERSION_REUSE_MS < 0:
     raise ImproperlyConfigured(f"DATA_VERSION_REUSE_MS must be 0 or more; got {DATA_VERSION_REUSE_MS}")
 
-# On: after a change, a listing page is answered as it was until its new rendering, made once in the
-# background, is ready (agreements/pagecache.py): no reader waits for it. Off: render in the request.
-SERVE_PAGES_WHILE_RENDERING = envbool("SERVE_PAGES_WHILE_RENDERING", "false")
 # PostgreSQL: each worker keeps the search's postings in memory (agreements/public/facetindex/words.py).
 SEARCH_WORD_INDEX = envbool("SEARCH_WORD_INDEX", "true")
 
 REDIS_URL = os.getenv("REDIS_URL", "").strip()
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://; got {REDIS_URL!r}")
+
+# On: after a change, a listing page is answered as it was until its new rendering, made once in the
+# background, is ready (agreements/public/listing/pagecache.py): no reader waits for it. Off: render
+# in the request. On by default with a shared cache: with Redis, under an edit a second, the slowest
+# reads (p99) took 157 ms instead of 618 (bench/RESULTS.md, #17); per-worker caches gained nothing.
+SERVE_PAGES_WHILE_RENDERING = envbool("SERVE_PAGES_WHILE_RENDERING", "true" if REDIS_URL else "false")
 
 
 def shared_or_local(name: str, megabytes_variable: str) -> dict:

@@ -22,6 +22,8 @@ OPERATOR_VARIABLES = {
     "AXES_COOLOFF_MINUTES",
     "CSP_REPORT_ONLY",
     "CSP_REPORT_URI",
+    "REDIS_URL",
+    "SERVE_PAGES_WHILE_RENDERING",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests' fixture; check --deploy refuses it
 }
 PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.org"}
@@ -119,6 +121,21 @@ def test_it_names_the_variable_with_a_bad_security_value(variable, value, messag
     result = load_settings(**PRODUCTION, **{variable: value})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "False"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "True"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0", "SERVE_PAGES_WHILE_RENDERING": "false"}, "False"),
+        ({"SERVE_PAGES_WHILE_RENDERING": "true"}, "True"),
+    ],
+)
+def test_it_serves_pages_while_rendering_by_default_only_with_a_shared_cache(env, expected):
+    result = load_settings("import registry.settings as s; print(s.SERVE_PAGES_WHILE_RENDERING)", **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
 
 
 def test_it_reads_the_lockout_limits():
