@@ -46,6 +46,8 @@ SNAPSHOTS = indexsnapshots.Kind("word-index", indexsnapshots.layout_of(__file__,
 # Agreements changed since the full build, matched one by one from their words: above this many a
 # full build runs in the background (the overlay costs a loop over it per search).
 MOST_OVERLAID = 2000
+# Seconds before a failed build is started again.
+RETRY_AFTER = 60
 
 
 def packed(ids: list[int]) -> bytes:
@@ -90,7 +92,8 @@ class WordIndex:
         overlay = {pk: words for pk, words in self.overlay.items() if pk not in changed}
         now = Agreement.objects.public().filter(pk__in=changed)
         for pk, lexemes, title_lexemes in backend.words_of(now):
-            overlay[pk] = (frozenset(lexemes), frozenset(title_lexemes))
+            # No vector (a row written past the app, by a shell or a raw insert): no words, as in SQL.
+            overlay[pk] = (frozenset(lexemes or ()), frozenset(title_lexemes or ()))
         new = WordIndex(self.anywhere, self.title, overlay, self.set_aside | FrozenBitMap(changed))
         new.built_at = self.built_at
         return new
@@ -144,6 +147,10 @@ class WordIndexes:
         self.built: Built | None = None
         self._updating = threading.Lock()  # replacing ``built`` after an update
         self._background = BackgroundJob("word-index", self._build_in_background)
+        # Set while a full build runs because the change log cannot reach the data version:
+        # searches go to SQL meanwhile instead of each reading the log again.
+        self._needs_full = False
+        self._failed_at = -RETRY_AFTER  # a failed build is not started again at once by every search
 
     def matches(self, query_words: list[str]) -> Matches | None:
         """The agreements matching the words, ranked, or None when SQL is to answer: on
@@ -169,23 +176,29 @@ class WordIndexes:
                 return None  # a reading older than the index (a version pinned by the request): SQL
             built = self.update_now(version)
             if built is None:
-                self.start_background_build()
                 return None
         if len(built.index.overlay) > MOST_OVERLAID or len(built.index.set_aside) > 2 * MOST_OVERLAID:
             self.start_background_build()
         return built.index
 
     def update_now(self, version: str) -> Built | None:
-        """The index brought to ``version`` from the change log, or None when it cannot be (a full
-        build covers it, or the version read is older than the index: SQL answers that request)."""
+        """The index brought to ``version`` from the change log, or None when SQL is to answer: the
+        version read is older than the index (another request updated it meanwhile), or only a full
+        build can reach it (one is then started)."""
+        if self._needs_full and self.building():
+            return None
         with self._updating:
             built = self.built
             if built.version == version:
                 return built  # another request updated it meanwhile
-            if version_number(version) <= version_number(built.version):
-                return None  # older, or the same number under another nonce: a replaced database
-            changed = indexchanges.changes_since(version_number(built.version), version_number(version))
+            if version_number(version) < version_number(built.version):
+                return None
+            changed = None  # the same number under another nonce: a replaced database
+            if version_number(version) > version_number(built.version):
+                changed = indexchanges.changes_since(version_number(built.version), version_number(version))
             if changed is None:
+                self._needs_full = True
+                self.start_background_build()
                 return None
             self.built = Built(version, built.index.updated(changed) if changed else built.index)
             return self.built
@@ -203,7 +216,8 @@ class WordIndexes:
         return self._background.running()
 
     def start_background_build(self) -> None:
-        self._background.start()
+        if time.monotonic() - self._failed_at >= RETRY_AFTER:
+            self._background.start()
 
     def _build_in_background(self) -> None:
         try:
@@ -216,17 +230,37 @@ class WordIndexes:
                 if built is None:
                     built = Built(version, WordIndex.build())
                     indexsnapshots.save(built.version, built.index, SNAPSHOTS)
-            with self._updating:
-                if self.built is None or version_number(self.built.version) <= version_number(built.version):
-                    self.built = built
+            self.install(built)
             return_freed_memory()  # the build's lists of ids: 37 MB of a worker at 1,000,000
             log.info(
                 "Word index ready in %.1f s: %d words", time.monotonic() - started, len(built.index.anywhere)
             )
         except DatabaseError as error:
+            self._failed_at = time.monotonic()
             log.warning("Word index not built: %s", error)
+        except Exception:
+            # Searches go on in SQL whatever failed; the next build is tried after RETRY_AFTER
+            # seconds, not by every search at once.
+            self._failed_at = time.monotonic()
+            log.exception("Word index not built")
         finally:
+            self._needs_full = False
             connections.close_all()  # this thread's own connection
+
+    def install(self, fresh: Built) -> None:
+        """``fresh`` in place of the index, brought first to the version searches updated that one
+        to during the build: under steady edits the previous index is always a little ahead, and a
+        fresh build left out for that would never replace the overlay it was started to clear."""
+        with self._updating:
+            current = self.built
+            if current is not None and version_number(current.version) > version_number(fresh.version):
+                changed = indexchanges.changes_since(
+                    version_number(fresh.version), version_number(current.version)
+                )
+                if changed is None:
+                    return  # the change log no longer reaches: the current index stays, overlaid
+                fresh = Built(current.version, fresh.index.updated(changed) if changed else fresh.index)
+            self.built = fresh
 
     def from_snapshot(self, version: str) -> Built | None:
         """The index another worker of this host built and saved (facetindex/snapshots.py), brought
@@ -258,3 +292,5 @@ class WordIndexes:
         self.wait()
         with self._updating:
             self.built = None
+        self._needs_full = False
+        self._failed_at = -RETRY_AFTER

@@ -7,8 +7,9 @@ from django.db import connection
 
 from agreements import backend
 from agreements.models import Agreement
+from agreements.public.dataversion import data_version
 from agreements.public.facetindex import snapshots as indexsnapshots
-from agreements.public.facetindex.words import SNAPSHOTS, WordIndex, WordIndexes
+from agreements.public.facetindex.words import SNAPSHOTS, Built, WordIndex, WordIndexes
 from agreements.public.listing import residuals as residuals_module
 from agreements.public.listing.residuals import word_indexes
 from agreements.search import apply_search, query_words, refresh_search_fields
@@ -184,3 +185,58 @@ def test_it_loads_the_host_snapshot_instead_of_building(committed, settings, tmp
     assert word_indexes.built.index.overlay.keys() == {memo.pk}
     word_indexes.discard_snapshot()
     assert not indexsnapshots.snapshot_path(SNAPSHOTS).exists()
+
+
+@postgresql_only
+def test_it_installs_a_build_caught_up_to_the_version_searches_reached_meanwhile(committed):
+    memo = committed[1]
+    word_indexes.start()
+    word_indexes.wait()
+    before = word_indexes.built
+    retitle(memo, "Меморандум о поставках угля")
+    fresh = Built(before.version, WordIndex.build())  # a build that read its version before the edit
+    ahead = word_indexes.at(data_version())  # a search brought the index past the build's version
+    assert ahead is not None and ahead.overlay.keys() == {memo.pk}
+    word_indexes.install(fresh)
+    assert word_indexes.built.version == data_version()  # not thrown away for being behind
+    assert word_indexes.built.index.anywhere is fresh.index.anywhere
+    assert index_matches(word_indexes.built.index, "угля") == sql_matches("угля") == {memo.pk: 1}
+
+
+@postgresql_only
+def test_it_sends_a_search_behind_the_index_to_sql_without_a_rebuild(committed, monkeypatch):
+    word_indexes.start()
+    word_indexes.wait()
+    old = word_indexes.built.version
+    retitle(committed[1], "Меморандум о поставках угля")
+    word_indexes.at(data_version())
+    monkeypatch.setattr(word_indexes, "start_background_build", lambda: pytest.fail("a full build started"))
+    # A request that read the version before the edit, reaching the lock after another's update.
+    assert word_indexes.update_now(old) is None
+
+
+@postgresql_only
+def test_it_finds_no_words_in_an_agreement_written_without_its_vector(client, committed):
+    word_indexes.start()
+    word_indexes.wait()
+    bare = Agreement.objects.create(
+        title="Зерно без вектора", slug="bare", is_published=True, source_url="https://news.example/bare"
+    )
+    assert Agreement.objects.get(pk=bare.pk).search_vector is None
+    found = listed(client, q="зерно")  # no 500: as in SQL, it is not found
+    assert set(found) == set(sql_matches("зерно")) and bare.pk not in found
+    assert bare.pk in word_indexes.built.index.overlay
+
+
+@postgresql_only
+def test_it_does_not_retry_a_failed_build_at_every_search(committed, monkeypatch, caplog):
+    def broken():
+        raise TypeError("a snapshot written by other code")
+
+    monkeypatch.setattr(WordIndex, "build", broken)
+    word_indexes.start()
+    word_indexes.wait()
+    assert word_indexes.built is None
+    assert "Word index not built" in caplog.text
+    word_indexes.start_background_build()
+    assert not word_indexes.building()  # RETRY_AFTER seconds first; SQL answers meanwhile
