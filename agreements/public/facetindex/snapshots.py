@@ -23,6 +23,7 @@ import logging
 import os
 import pickle
 import tempfile
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -32,6 +33,9 @@ from django.db import connection
 from agreements.public.facetindex import index as facetindex
 
 log = logging.getLogger(__name__)
+
+# Seconds after which a temporary file no process finished writing is removed.
+ABANDONED_AFTER = 3600
 
 
 class Kind(NamedTuple):
@@ -87,7 +91,7 @@ def load(kind: Kind = FACETS) -> tuple[str, object] | None:
     try:
         with path.open("rb") as file:
             version, index = pickle.load(file)  # noqa: S301 (written by this application, see above)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError) as error:
+    except Exception as error:  # unpickling can raise almost anything; the build that follows replaces it
         log.warning("%s snapshot not loaded: %s", kind.name, error)
         return None
     return version, index
@@ -98,6 +102,7 @@ def save(version: str, index, kind: Kind = FACETS) -> None:
     if path is None:
         return
     file = None
+    remove_abandoned(path.parent, kind)
     try:
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{kind.name}-", delete=False) as file:
             pickle.dump((version, index), file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -108,8 +113,20 @@ def save(version: str, index, kind: Kind = FACETS) -> None:
             Path(file.name).unlink(missing_ok=True)
 
 
+def remove_abandoned(directory: Path, kind: Kind) -> None:
+    """Half-written files of workers killed while writing (42 MB each for the word index at
+    1,000,000). Only old ones: a process of another database may be writing its own meanwhile."""
+    too_old = time.time() - ABANDONED_AFTER
+    for leftover in directory.glob(f".{kind.name}-*"):
+        with contextlib.suppress(OSError):
+            if leftover.stat().st_mtime < too_old:
+                leftover.unlink()
+
+
 def discard(kind: Kind = FACETS) -> None:
-    """Remove the snapshot (a restore replaced the database under it)."""
+    """Remove the snapshot (a restore replaced the database under it): after the build under way on
+    this host, if any, which would otherwise write one of the replaced database just after."""
     path = snapshot_path(kind)
     if path is not None:
-        path.unlink(missing_ok=True)
+        with build_lock(kind):
+            path.unlink(missing_ok=True)

@@ -2,6 +2,11 @@
 another built,
 brings it to the current version from the change log, and builds itself only when it cannot."""
 
+import os
+import pickle
+import threading
+import time
+
 import pytest
 from django.core.management import call_command
 
@@ -81,3 +86,51 @@ def test_it_removes_the_snapshot_when_told(shared):
     current_index()
     builds.discard_snapshot()
     assert not indexsnapshots.snapshot_path().exists()
+
+
+class Unloadable:
+    """Pickles, but fails to load as a snapshot of other code might (a TypeError, not a pickle error)."""
+
+    def __reduce__(self):
+        return (int, (None,))  # int(None): a TypeError
+
+
+def test_it_builds_when_the_snapshot_fails_to_load_in_any_way(shared):
+    current_index()
+    indexsnapshots.snapshot_path().write_bytes(pickle.dumps(Unloadable()))
+    another_worker()
+    assert total() == 1
+    assert indexsnapshots.load() is not None
+
+
+def test_it_removes_files_a_killed_worker_left_half_written(shared):
+    current_index()
+    directory = indexsnapshots.snapshot_path().parent
+    abandoned, recent = directory / ".facet-index-abandoned", directory / ".facet-index-being-written"
+    abandoned.write_bytes(b"half")
+    recent.write_bytes(b"half")
+    old = time.time() - indexsnapshots.ABANDONED_AFTER - 1
+    os.utime(abandoned, (old, old))
+    another_worker()
+    Region.objects.filter(code="KZ-75").update(name_ru="Алматы (город)")  # only a full build covers it
+    assert total() == 1
+    assert not abandoned.exists()
+    assert recent.exists()  # perhaps another database's worker writing its own
+
+
+def test_it_removes_the_snapshot_only_after_the_build_under_way(shared):
+    current_index()
+    path = indexsnapshots.snapshot_path()
+    removed = threading.Event()
+
+    def discard():
+        indexsnapshots.discard()
+        removed.set()
+
+    with indexsnapshots.build_lock():
+        thread = threading.Thread(target=discard)
+        thread.start()
+        assert not removed.wait(0.3)  # a build of the replaced database could still write it
+        assert path.exists()
+    thread.join(10)
+    assert removed.is_set() and not path.exists()
