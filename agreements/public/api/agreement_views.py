@@ -70,7 +70,7 @@ class AgreementListView(ApiView):
             paginator = page_of(filterset.qs, counts.total, number, size)
             # The default order and relevance come from the counts (the n-th set bits, the ranked head),
             # other orders from the page's own query: listing/results.page_items, as the page does.
-            items = page_items(paginator.page(number), counts, filterset.sort_key)
+            items = page_items(paginator.page(number), counts, filterset)
         except DataError:  # a search with a character the database refuses
             raise exceptions.ValidationError({"q": [_("Поиск содержит недопустимые символы.")]}) from None
         following, previous = page_links(request, number, paginator.num_pages)

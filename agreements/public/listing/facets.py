@@ -22,6 +22,10 @@ from agreements.public.filters import AgreementFilter
 from agreements.public.listing.residuals import Residuals, word_indexes
 
 RANKED_HEAD = 1000  # search matches kept in relevance order: 20 pages of 50
+# Deeper pages by relevance are taken from the kept matches' ranks too, down to this many ids (page
+# 2,000 of 50); below, in SQL. A common word at 1,000,000 agreements: pages 21–1,275 took 405–478 ms
+# from SQL, 70–76 ms from the ranks (bench/deep_search.py, bench/RESULTS.md #17).
+DEEPEST_RANKED = 100_000
 HEAD_RUN = 4096  # ids looked up at a time while the head is filled
 
 
@@ -123,15 +127,35 @@ def residual(index: FacetIndex, filterset: AgreementFilter, active: dict) -> tup
 
 
 def ranked_head(index: FacetIndex, matches: Matches, bits: Bits) -> list[int]:
-    """The first RANKED_HEAD ids among ``bits`` by relevance, in the listing's order (rank, then id):
-    rank by rank, a run of ids at a time, until there are enough."""
-    head = []
+    """The first RANKED_HEAD ids among ``bits`` by relevance."""
+    return ranked_slice(index, matches, bits, 0, RANKED_HEAD)
+
+
+def ranked_slice(index: FacetIndex, matches: Matches, bits: Bits, start: int, stop: int) -> list[int]:
+    """The ids among ``bits`` numbered ``start`` to ``stop - 1`` by relevance, in the listing's order
+    (rank, then id): rank by rank, a run of ids at a time, until there are enough."""
+    found = []
     for ids in matches.in_relevance_order():
-        for start in range(0, len(ids), HEAD_RUN):
-            head += index.position.among(ids[start : start + HEAD_RUN].to_array(), bits)
-            if len(head) >= RANKED_HEAD:
-                return head[:RANKED_HEAD]
-    return head
+        for at in range(0, len(ids), HEAD_RUN):
+            found += index.position.among(ids[at : at + HEAD_RUN].to_array(), bits)
+            if len(found) >= stop:
+                return found[start:stop]
+    return found[start:stop]
+
+
+def ids_by_relevance(filterset: AgreementFilter, counts: "FacetCounts", start: int, stop: int) -> list | None:
+    """A search's matching ids numbered ``start`` to ``stop - 1`` by relevance, past the ranked head
+    the counts hold: from the search's kept matches (listing/residuals.py) among the counts' bitset.
+    None when this process's index is not the build the counts came from, or the page is deeper
+    than DEEPEST_RANKED."""
+    built = builds.built  # read once: a build or forget_index() may replace it meanwhile
+    index = built.index if built else None
+    if stop > DEEPEST_RANKED or index is None or index.token != counts.token:
+        return None
+    _bits, searched = residual(index, filterset, filterset.active_params())
+    if searched is None:
+        return None
+    return ranked_slice(index, searched, counts.matching, start, stop)
 
 
 class FacetCounts(NamedTuple):

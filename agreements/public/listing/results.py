@@ -15,7 +15,7 @@ from agreements.public import querystrings
 from agreements.public.filters import DEFAULT_SORT, AgreementFilter
 from agreements.public.listing import fragments
 from agreements.public.listing.caching import cached
-from agreements.public.listing.facets import FacetCounts, facet_counts, ids_in_listing_order
+from agreements.public.listing.facets import FacetCounts, facet_counts, ids_by_relevance, ids_in_listing_order
 from agreements.public.listing.hints import Hints, hints
 from agreements.public.listing.items import listed, listed_in_order
 
@@ -54,7 +54,7 @@ class Listing:
         page, message = paginate(self.filterset.qs, raw_number, per_page, self.total)
         # The page holds the listed items, not its lazy query: a template's {% if page… %} would run
         # that query a second time.
-        page.object_list = page_items(page, self.counts, self.filterset.sort_key)
+        page.object_list = page_items(page, self.counts, self.filterset)
         return page, message
 
     def chips(self) -> list[dict]:
@@ -100,17 +100,20 @@ def paginate(queryset, raw_number: str, per_page: int, count: int | None = None)
         return paginator.page(paginator.num_pages), message % {"page": raw_number[:20]}
 
 
-def page_items(page, counts: FacetCounts, sort_key: str) -> list:
+def page_items(page, counts: FacetCounts, filterset: AgreementFilter) -> list:
     """The page's agreements, in SQL's order. The default order and a search's relevance order
     come from what the facet counts hold (the bitset over the index's positions, the first matches
-    by rank), so no query walks or ranks every match to reach the page; other orders, and pages
-    those cannot serve, come from the page's own query."""
+    by rank; deeper pages from the search's kept matches), so no query walks or ranks every match
+    to reach the page; other orders, and pages those cannot serve, come from the page's own query."""
     start, stop = page.start_index() - 1, page.end_index()
     if start < 0:  # nothing matches
         return []
-    ids = None
-    if sort_key == "relevance" and counts.ranked is not None and stop <= len(counts.ranked):
-        ids = counts.ranked[start:stop]
+    ids, sort_key = None, filterset.sort_key
+    if sort_key == "relevance" and counts.ranked is not None:
+        if stop <= len(counts.ranked):
+            ids = counts.ranked[start:stop]
+        else:
+            ids = ids_by_relevance(filterset, counts, start, stop)
     elif sort_key == DEFAULT_SORT:
         ids = ids_in_listing_order(counts, start, stop)
     return listed(page.object_list) if ids is None else listed_in_order(ids)

@@ -42,6 +42,17 @@ def test_it_takes_the_head_rank_by_rank_in_id_order_among_the_filtered(monkeypat
     assert facets.ranked_head(index, matches, everything) == [2, 5, 3]
 
 
+@pytest.mark.parametrize("run", [1, 3, 4096])
+def test_it_takes_a_deeper_page_in_the_same_order(monkeypatch, run):
+    monkeypatch.setattr(facets, "HEAD_RUN", run)
+    index = _Index([8, 6, 4, 2, 1, 3, 5, 7])
+    matches = Matches.of_ranks([(1, 0), (2, 2), (3, 1), (5, 2), (7, 0), (8, 1), (99, 3)])
+    everything = FrozenBitMap(range(8))
+    assert facets.ranked_slice(index, matches, everything, 2, 4) == [3, 8]
+    assert facets.ranked_slice(index, matches, everything, 4, 10) == [1, 7]  # the last, short page
+    assert facets.ranked_slice(index, matches, everything, 6, 8) == []
+
+
 @pytest.mark.parametrize("ids", [[], [4]])
 def test_it_looks_up_few_ids(ids):
     assert Positions([4, 2]).among(ids, FrozenBitMap([0, 1])) == ids

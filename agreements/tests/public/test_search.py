@@ -80,10 +80,14 @@ def test_it_stems_like_postgresql_russian():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("head", [1000, 3])  # every match ranked with the facets, or the first 3 only
+# Every match ranked with the facets; or the first 3, the next page from the kept ranks, the rest in SQL.
+@pytest.mark.parametrize(("head", "deepest"), [(1000, 1000), (3, 4)])
 @pytest.mark.parametrize("params", [{}, {"region": ["KZ-31"]}])
-def test_it_lists_search_pages_in_the_order_sql_ranks_them(client, db, settings, monkeypatch, head, params):
+def test_it_lists_search_pages_in_the_order_sql_ranks_them(
+    client, db, settings, monkeypatch, head, deepest, params
+):
     monkeypatch.setattr(facets, "RANKED_HEAD", head)
+    monkeypatch.setattr(facets, "DEEPEST_RANKED", deepest)
     settings.AGREEMENTS_PER_PAGE = 2
     parties = [make_party(), make_party(country="RU")]
     subjects = ["Поставки зерна", "Зерно, зерно и ещё раз зерно", "Хранение зерна", "Элеватор"]
@@ -106,8 +110,8 @@ def test_it_lists_search_pages_in_the_order_sql_ranks_them(client, db, settings,
         response = client.get(LIST, {"q": "зерно", "page": number, **params})
         shown += [item.slug for item in response.context["agreements"]]
     assert shown == expected and len(expected) >= 3
-    # Pages within the ranked head came from the ranks; the others from their own query.
-    assert from_ranks == list(range(1, pages + 1) if head >= len(expected) else [1])
+    # Pages within DEEPEST_RANKED came from the ranks; the others from their own query.
+    assert from_ranks == list(range(1, pages + 1) if head >= len(expected) else [1, 2])
 
 
 sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
