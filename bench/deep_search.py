@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """A search's pages by relevance, from the first to past DEEPEST_RANKED, in process.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_million .venv/bin/python bench/deep_search.py
+    .venv/bin/python bench/deep_search.py --database registry_million
 
 The database must already hold the demo data; this script only reads. Each page is asked **cold**
 (the per-filter caches and the kept search matches emptied first, as bench/run.py measures the
@@ -11,7 +11,6 @@ as before #17's sixth session). The word index is built first on PostgreSQL, as 
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -20,29 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+from api import setup  # noqa: E402  (the API bench's Django setup)
 from bench_common import git_commit  # noqa: E402
 
 PAGES = [1, 20, 21, 100, 1000, 2000, 2001]
-
-
-def setup() -> None:
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "k" * 40)
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registry.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.test.utils import override_settings
-
-    storages = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    override_settings(STORAGES=storages).enable()
 
 
 def timed_page(client, query: str, page: int, cold: bool, repeats: int) -> float:
@@ -64,10 +44,11 @@ def timed_page(client, query: str, page: int, cold: bool, repeats: int) -> float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="registry_million", help="unless DATABASE_URL is set")
     parser.add_argument("--q", default="удобрений")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    setup()
+    setup(args.database)
     from bench_inprocess import test_client_host, word_index_build
     from django.conf import settings
     from django.test import Client
